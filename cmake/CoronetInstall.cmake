@@ -1,0 +1,24 @@
+# Install headers, libraries and a package config so that a separate project can do
+#   find_package(coronet REQUIRED)
+#   target_link_libraries(app PRIVATE coronet::coronet)
+include(CMakePackageConfigHelpers)
+
+install(TARGETS coronet_core coronet_io coronet
+  EXPORT coronetTargets
+  ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+  LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+  INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(DIRECTORY core/include/ io/include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(EXPORT coronetTargets
+  NAMESPACE coronet::
+  DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/coronet)
+
+configure_package_config_file(cmake/coronetConfig.cmake.in
+  ${CMAKE_CURRENT_BINARY_DIR}/coronetConfig.cmake
+  INSTALL_DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/coronet)
+write_basic_package_version_file(${CMAKE_CURRENT_BINARY_DIR}/coronetConfigVersion.cmake
+  COMPATIBILITY SameMinorVersion)
+install(FILES
+  ${CMAKE_CURRENT_BINARY_DIR}/coronetConfig.cmake
+  ${CMAKE_CURRENT_BINARY_DIR}/coronetConfigVersion.cmake
+  DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/coronet)

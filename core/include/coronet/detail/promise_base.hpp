@@ -1,0 +1,47 @@
+// The part of every coronet coroutine promise that the rest of the library relies on: where to go
+// when the coroutine finishes (its continuation) and which stop token cancels its awaits.
+#pragma once
+
+#include <coroutine>
+#include <exception>
+#include <stop_token>
+
+namespace coronet::detail {
+
+class promise_base {
+ public:
+  std::suspend_always initial_suspend() noexcept { return {}; }
+
+  // Symmetric transfer to the awaiter: finishing a task costs no stack depth however long the
+  // chain of awaiting tasks is.
+  struct final_awaiter {
+    bool await_ready() noexcept { return false; }
+    template <class Promise>
+    std::coroutine_handle<> await_suspend(std::coroutine_handle<Promise> h) noexcept {
+      return h.promise().continuation_;
+    }
+    void await_resume() noexcept {}
+  };
+  final_awaiter final_suspend() noexcept { return {}; }
+
+  void set_continuation(std::coroutine_handle<> c) noexcept { continuation_ = c; }
+  const std::stop_token& stop_token() const noexcept { return stop_token_; }
+  void set_stop_token(std::stop_token t) noexcept { stop_token_ = std::move(t); }
+
+ protected:
+  std::coroutine_handle<> continuation_ = std::noop_coroutine();
+  std::stop_token stop_token_;
+};
+
+// The stop token of the coroutine `h` when it is one of ours, otherwise an empty token: awaiters
+// use it to find out whether their await can be cancelled.
+template <class Promise>
+std::stop_token stop_token_of(std::coroutine_handle<Promise> h) noexcept {
+  if constexpr (std::is_base_of_v<promise_base, Promise>) {
+    return h.promise().stop_token();
+  } else {
+    return {};
+  }
+}
+
+}  // namespace coronet::detail

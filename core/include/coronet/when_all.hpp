@@ -1,0 +1,59 @@
+// when_all: run tasks concurrently and wait for all of them.
+//
+//   auto [a, b] = co_await coronet::when_all(fetch_a(), fetch_b());
+//   std::vector<int> v = co_await coronet::when_all(std::move(tasks));
+//
+// Results come back in argument order (std::monostate for a task<>). If a task throws, the
+// others are cancelled (their awaits end with operation_canceled), all are waited for, and the
+// first exception is rethrown. Cancelling the awaiting task cancels every child.
+#pragma once
+
+#include <tuple>
+#include <vector>
+
+#include "coronet/detail/join.hpp"
+#include "coronet/task.hpp"
+
+namespace coronet {
+
+namespace detail {
+template <class... T, std::size_t... I>
+task<std::tuple<stored_t<T>...>> when_all_impl(std::index_sequence<I...>, task<T>... tasks) {
+  std::tuple<outcome<T>...> outcomes;
+  std::vector<join_child> children;
+  children.reserve(sizeof...(T));
+  (children.push_back(make_join_child(std::move(tasks), std::get<I>(outcomes))), ...);
+  join_state state;
+  co_await join_awaiter(state, children);
+  std::exception_ptr first;
+  ((first = first ? first : std::get<I>(outcomes).error), ...);
+  if (first) std::rethrow_exception(first);
+  co_return std::tuple<stored_t<T>...>(std::get<I>(outcomes).take()...);
+}
+}  // namespace detail
+
+template <class... T>
+task<std::tuple<detail::stored_t<T>...>> when_all(task<T>... tasks) {
+  return detail::when_all_impl(std::index_sequence_for<T...>{}, std::move(tasks)...);
+}
+
+template <class T>
+task<std::conditional_t<std::is_void_v<T>, void, std::vector<T>>> when_all(std::vector<task<T>> tasks) {
+  std::vector<detail::outcome<T>> outcomes(tasks.size());
+  std::vector<detail::join_child> children;
+  children.reserve(tasks.size());
+  for (std::size_t i = 0; i < tasks.size(); ++i)
+    children.push_back(detail::make_join_child(std::move(tasks[i]), outcomes[i]));
+  detail::join_state state;
+  co_await detail::join_awaiter(state, children);
+  for (auto& o : outcomes)
+    if (o.error) std::rethrow_exception(o.error);
+  if constexpr (!std::is_void_v<T>) {
+    std::vector<T> values;
+    values.reserve(outcomes.size());
+    for (auto& o : outcomes) values.push_back(std::move(*o.value));
+    co_return values;
+  }
+}
+
+}  // namespace coronet

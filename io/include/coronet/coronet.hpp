@@ -1,0 +1,5 @@
+// The whole library: #include <coronet/coronet.hpp> and link coronet::coronet.
+#pragma once
+
+#include "coronet/core.hpp"
+#include "coronet/io.hpp"

@@ -1,0 +1,64 @@
+// The backend seam: the socket half of the operations every backend provides (the loop half,
+// timeouts and cancellation, is detail::event_loop in core/). Each call starts one operation
+// whose completion record `op` the caller keeps alive, at a fixed address, until the backend has
+// called event_loop::complete on it. Results are what the syscall would return: >= 0, or -errno.
+//
+// Two implementations: io/uring (completion-based, liburing) and io/asio (readiness-based,
+// Boost.Asio on epoll or IOCP). Readiness backends retry the syscall when the descriptor is ready,
+// so both look the same from above: short reads and writes are normal and handled by callers.
+#pragma once
+
+#include <sys/socket.h>
+
+#include <cstddef>
+#include <memory>
+
+#include "coronet/detail/event_loop.hpp"
+#include "coronet/detail/operation.hpp"
+
+namespace coronet::detail {
+
+// A descriptor under a backend. `impl` is the backend's per-descriptor state (none for
+// io_uring; the Asio descriptor object for Asio).
+struct io_handle {
+  int fd = -1;
+  void* impl = nullptr;
+};
+
+class io_backend : public event_loop {
+ public:
+  // Put a descriptor that coronet created (socket, accept, socketpair) under this backend;
+  // sets the blocking mode the backend needs. Takes ownership of h.fd.
+  virtual void open(io_handle& h) = 0;
+  // Cancel every operation still pending on `h` (they complete with -ECANCELED) and close it.
+  virtual void close(io_handle& h) noexcept = 0;
+
+  // accept4(SOCK_CLOEXEC); the new descriptor is not yet open()ed. addr/len may be null.
+  virtual void accept(operation& op, io_handle& h, sockaddr* addr, socklen_t* len) = 0;
+  virtual void connect(operation& op, io_handle& h, const sockaddr* addr, socklen_t len) = 0;
+  // Socket receive and send (send never raises SIGPIPE).
+  virtual void recv(operation& op, io_handle& h, void* buf, std::size_t len) = 0;
+  virtual void send(operation& op, io_handle& h, const void* buf, std::size_t len) = 0;
+  // Any descriptor: pipes, signalfd, eventfd.
+  virtual void read(operation& op, io_handle& h, void* buf, std::size_t len) = 0;
+  virtual void write(operation& op, io_handle& h, const void* buf, std::size_t len) = 0;
+  // Wait for readiness (POLLIN/POLLOUT...); the result is the ready events.
+  virtual void poll(operation& op, io_handle& h, short events) = 0;
+
+  // Whether accept() is served by a multishot accept (io_uring, kernel >= 5.19). Informational.
+  virtual bool multishot_accept() const noexcept { return false; }
+};
+
+// Constructors of the two backends; each throws std::system_error when it cannot start.
+std::unique_ptr<io_backend> make_uring_backend();
+std::unique_ptr<io_backend> make_asio_backend();
+
+// The backend for a new scheduler: CORONET_BACKEND=uring|asio forces one; otherwise io_uring, and
+// Asio when io_uring cannot be set up (ENOSYS, EPERM: seccomp or kernel.io_uring_disabled;
+// ENOMEM: memlock limit). With CORONET_DEBUG set, the choice is logged once to stderr.
+std::unique_ptr<io_backend> make_backend();
+
+// The backend of the current scheduler.
+io_backend& current_backend();
+
+}  // namespace coronet::detail

@@ -1,0 +1,14 @@
+// Everything in coronet::io: endpoints, listeners, streams, name resolution, signals, run().
+#pragma once
+
+#include "coronet/local.hpp"
+#include "coronet/resolve.hpp"
+#include "coronet/run.hpp"
+#include "coronet/signal.hpp"
+#include "coronet/socket_address.hpp"
+#include "coronet/stream.hpp"
+#include "coronet/tcp_connect.hpp"
+#include "coronet/tcp_endpoint.hpp"
+#include "coronet/tcp_listener.hpp"
+#include "coronet/unix_connect.hpp"
+#include "coronet/unix_listener.hpp"

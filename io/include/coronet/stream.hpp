@@ -1,0 +1,120 @@
+// stream: a connected byte stream (TCP or Unix socket), the one type every listener's accept()
+// and every connect() returns.
+//
+//   coronet::task<> echo(coronet::stream s) {
+//     std::array<std::byte, 16384> buf;
+//     while (std::size_t n = co_await s.read_some(buf))
+//       co_await s.write_all(std::span(buf).first(n));
+//   }
+//
+// One read and one write may be in flight at once (from different coroutines); two reads or two
+// writes at once are not supported. Errors are std::system_error naming the operation and the
+// peer ("read 127.0.0.1:8888: Connection reset by peer"). A stream belongs to the scheduler
+// (thread) that created it. Destroying or closing it cancels what is pending on it.
+//
+// Cancel safety (a stop request on the awaiting coroutine):
+// - read_some: safe. Either nothing was read (operation_canceled) or the data is returned.
+// - read_exact, write_all: not safe. Part of the buffer may have been transferred when
+//   operation_canceled is thrown; treat the stream as unusable for that protocol message.
+#pragma once
+
+#include <cstddef>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "coronet/detail/io_backend.hpp"
+#include "coronet/detail/op_awaiter.hpp"
+#include "coronet/socket_address.hpp"
+
+namespace coronet {
+
+class stream;
+
+namespace detail {
+
+// Where an operation on `s` reports its errors: "read 127.0.0.1:8888".
+std::string stream_context(const stream& s, std::string_view verb);
+
+class read_some_awaiter : public op_awaiter<read_some_awaiter> {
+ public:
+  read_some_awaiter(stream& s, std::span<std::byte> buf);
+  void start();
+  std::size_t await_resume();
+
+ private:
+  stream& s_;
+  std::span<std::byte> buf_;
+};
+
+// Loops over the backend's partial transfers without resuming the coroutine in between.
+template <bool Write>
+class transfer_all_awaiter : public op_awaiter<transfer_all_awaiter<Write>> {
+  using base = op_awaiter<transfer_all_awaiter<Write>>;
+
+ public:
+  using buffer = std::conditional_t<Write, std::span<const std::byte>, std::span<std::byte>>;
+  transfer_all_awaiter(stream& s, buffer buf);
+  bool await_ready() const noexcept { return buf_.empty(); }
+  void start();
+  void await_resume();
+
+ private:
+  static void on_step(operation* op) noexcept;
+  void submit();
+  stream& s_;
+  buffer buf_;
+  std::size_t done_ = 0;
+};
+}  // namespace detail
+
+class stream {
+ public:
+  stream() noexcept = default;
+  // Adopt a connected socket `fd` (ownership passes to the stream) on the current scheduler.
+  // `peer` names the other end in error messages.
+  stream(int fd, socket_address peer);
+  stream(stream&& o) noexcept;
+  stream& operator=(stream&& o) noexcept;
+  ~stream() { close(); }
+
+  // Up to buf.size() bytes; 0 means the peer closed its sending side (end of stream).
+  [[nodiscard]] detail::read_some_awaiter read_some(std::span<std::byte> buf) { return {*this, buf}; }
+  [[nodiscard]] detail::read_some_awaiter read_some(std::span<char> buf) {
+    return {*this, std::as_writable_bytes(buf)};
+  }
+  // Exactly buf.size() bytes, or std::system_error(coronet::error::end_of_stream).
+  [[nodiscard]] detail::transfer_all_awaiter<false> read_exact(std::span<std::byte> buf) {
+    return {*this, buf};
+  }
+  // All of buf, however many partial writes that takes.
+  [[nodiscard]] detail::transfer_all_awaiter<true> write_all(std::span<const std::byte> buf) {
+    return {*this, buf};
+  }
+  [[nodiscard]] detail::transfer_all_awaiter<true> write_all(std::string_view s) {
+    return {*this, std::as_bytes(std::span(s.data(), s.size()))};
+  }
+
+  // Half-close: the peer reads end of stream; this side can still read.
+  void shutdown();
+  // Cancels pending operations (they end with operation_canceled) and releases the socket.
+  void close() noexcept;
+  bool is_open() const noexcept { return handle_.fd >= 0; }
+
+  void set_nodelay(bool on);
+  void set_keepalive(bool on);
+  socket_address local_address() const;
+  const socket_address& remote_address() const noexcept { return peer_; }
+  int native_handle() const noexcept { return handle_.fd; }
+
+  // For the backend awaiters.
+  detail::io_handle& handle() noexcept { return handle_; }
+  detail::io_backend& backend() const noexcept { return *backend_; }
+
+ private:
+  detail::io_handle handle_;
+  detail::io_backend* backend_ = nullptr;
+  socket_address peer_;
+};
+
+}  // namespace coronet

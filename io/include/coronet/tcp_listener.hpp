@@ -1,0 +1,39 @@
+// tcp::listener: accepts TCP connections.
+//
+//   auto server = coronet::tcp::listener::bind({"0.0.0.0", 8888});
+//   for (;;) coronet::spawn(echo(co_await server.accept()));
+//
+// Port 0 picks a free port: read it back with port(). SO_REUSEADDR is on by default, so a
+// restarted server can bind while old connections linger in TIME_WAIT. An empty host listens
+// on every address, IPv6 and IPv4 alike where the system has IPv6 (as Node's listen(port)).
+// bind() resolves a host name synchronously: it is meant for start-up.
+#pragma once
+
+#include <cstdint>
+
+#include "coronet/detail/socket_listener.hpp"
+#include "coronet/tcp_endpoint.hpp"
+
+namespace coronet::tcp {
+
+struct listen_options {
+  int backlog = 511;  // Node's default
+  bool reuse_address = true;
+  bool reuse_port = false;  // SO_REUSEPORT: several listeners (one per thread) on one port
+  bool v6_only = false;     // an IPv6 listener also takes IPv4 connections unless set
+};
+
+class listener : public detail::socket_listener {
+ public:
+  listener() noexcept = default;
+  // Errors read "bind 0.0.0.0:8888: Address already in use".
+  static listener bind(const endpoint& ep, const listen_options& opt = {});
+  static listener bind(const socket_address& addr, const listen_options& opt = {});
+
+  std::uint16_t port() const noexcept { return local_address().port(); }
+
+ private:
+  using socket_listener::socket_listener;
+};
+
+}  // namespace coronet::tcp

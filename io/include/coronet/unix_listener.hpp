@@ -1,0 +1,40 @@
+// unix::listener: accepts connections on a Unix domain socket, a filesystem path or a Linux
+// abstract name ("@name", which leaves no file behind).
+//
+//   auto server = coronet::unix::listener::bind("/tmp/unix.sock");
+//   for (;;) coronet::spawn(echo(co_await server.accept()));
+//
+// bind() refuses to clobber: a path where a live server answers, or any file that is not a
+// socket, fails with "bind /tmp/unix.sock: Address already in use". A stale socket file (nobody
+// accepts on it any more) is replaced. close() removes the file it created.
+#pragma once
+
+#include <string_view>
+
+#include "coronet/detail/socket_listener.hpp"
+
+// GNU dialects (-std=gnu++20) predefine `unix` as 1, which would turn this namespace into a
+// syntax error; the macro carries no information __unix__ does not.
+#ifdef unix
+#undef unix
+#endif
+
+namespace coronet::unix {
+
+struct listen_options {
+  int backlog = 511;
+};
+
+class listener : public detail::socket_listener {
+ public:
+  listener() noexcept = default;
+  static listener bind(std::string_view path, const listen_options& opt = {});
+
+  // The path (or "@name") it listens on.
+  std::string path() const { return local_address().path(); }
+
+ private:
+  using socket_listener::socket_listener;
+};
+
+}  // namespace coronet::unix

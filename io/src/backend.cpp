@@ -1,0 +1,66 @@
+// Choosing the backend of a new scheduler.
+#include <atomic>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <system_error>
+
+#include "coronet/detail/io_backend.hpp"
+#include "coronet/error.hpp"
+#include "coronet/scheduler.hpp"
+
+namespace coronet::detail {
+namespace {
+
+void log_choice(std::string_view name, std::string_view why) {
+  static std::atomic<bool> logged{false};  // once per process, not once per scheduler thread
+  if (!std::getenv("CORONET_DEBUG") || logged.exchange(true)) return;
+  std::fprintf(stderr, "coronet: backend %.*s%.*s\n", int(name.size()), name.data(), int(why.size()),
+               why.data());
+}
+
+}  // namespace
+
+std::unique_ptr<io_backend> make_backend() {
+  const char* env = std::getenv("CORONET_BACKEND");
+  std::string_view forced = env ? env : "";
+  if (forced == "asio") {
+    auto b = make_asio_backend();
+    log_choice(b->name(), " (CORONET_BACKEND=asio)");
+    return b;
+  }
+  if (forced == "uring" || forced == "io_uring") {
+    try {
+      auto b = make_uring_backend();
+      log_choice(b->name(), " (CORONET_BACKEND=uring)");
+      return b;
+    } catch (const std::system_error& e) {
+      throw std::system_error(e.code(), std::string("CORONET_BACKEND=uring but io_uring is unavailable: ") + e.what());
+    }
+  }
+  if (!forced.empty()) {
+    throw std::invalid_argument("CORONET_BACKEND must be 'uring' or 'asio', not '" + std::string(forced) + "'");
+  }
+  try {
+    auto b = make_uring_backend();
+    log_choice(b->name(), "");
+    return b;
+  } catch (const std::system_error& e) {
+    const int err = e.code().value();
+    // Blocked (seccomp, kernel.io_uring_disabled), absent, or out of locked memory: fall back.
+    // Anything else is a real fault worth reporting.
+    if (e.code().category() != std::system_category() ||
+        (err != ENOSYS && err != EPERM && err != ENOMEM && err != EACCES))
+      throw;
+    auto b = make_asio_backend();
+    log_choice(b->name(), std::string(" (io_uring unavailable: ") + e.what() + ")");
+    return b;
+  }
+}
+
+io_backend& current_backend() { return static_cast<io_backend&>(scheduler::current().loop()); }
+
+}  // namespace coronet::detail

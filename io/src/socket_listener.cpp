@@ -1,0 +1,153 @@
+#include "coronet/detail/socket_listener.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <utility>
+
+#include "coronet/detail/op_awaiter.hpp"
+#include "coronet/error.hpp"
+#include "coronet/timer.hpp"
+
+namespace coronet::detail {
+namespace {
+
+class accept_awaiter : public op_awaiter<accept_awaiter> {
+ public:
+  accept_awaiter(io_backend& b, io_handle& h, socket_address& peer)
+      : op_awaiter(b), h_(h), peer_(peer) {}
+  void start() {
+    *peer_.size_ptr() = socket_address::capacity();
+    static_cast<io_backend*>(loop_)->accept(op_, h_, peer_.native(), peer_.size_ptr());
+  }
+  int await_resume() noexcept { return result(); }
+
+ private:
+  io_handle& h_;
+  socket_address& peer_;
+};
+
+class connect_awaiter : public op_awaiter<connect_awaiter> {
+ public:
+  connect_awaiter(io_backend& b, io_handle& h, const socket_address& addr)
+      : op_awaiter(b), h_(h), addr_(addr) {}
+  void start() { static_cast<io_backend*>(loop_)->connect(op_, h_, addr_.native(), addr_.size()); }
+  int await_resume() noexcept { return result(); }
+
+ private:
+  io_handle& h_;
+  const socket_address& addr_;
+};
+
+bool is_transient(int err) {
+  switch (err) {
+    case ECONNABORTED:  // the client gave up while in the backlog
+    case EPROTO:
+    case EINTR:
+    case EAGAIN:
+    case EPERM:  // a firewall rule refused this one connection
+    case ENETDOWN:
+    case ENOPROTOOPT:
+    case EHOSTDOWN:
+    case ENONET:
+    case EHOSTUNREACH:
+    case EOPNOTSUPP:
+    case ENETUNREACH:
+      return true;
+  }
+  return false;
+}
+
+bool is_resource_shortage(int err) {
+  return err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM;
+}
+
+}  // namespace
+
+socket_listener::socket_listener(int fd, socket_address local)
+    : handle_{fd, nullptr}, backend_(&current_backend()), local_(std::move(local)) {
+  try {
+    backend_->open(handle_);
+  } catch (...) {
+    ::close(fd);
+    handle_.fd = -1;
+    throw;
+  }
+}
+
+socket_listener::socket_listener(socket_listener&& o) noexcept
+    : handle_(std::exchange(o.handle_, {})),
+      backend_(o.backend_),
+      local_(o.local_),
+      path_(std::exchange(o.path_, {})),
+      dev_(o.dev_),
+      ino_(o.ino_) {}
+
+socket_listener& socket_listener::operator=(socket_listener&& o) noexcept {
+  if (this != &o) {
+    close();
+    handle_ = std::exchange(o.handle_, {});
+    backend_ = o.backend_;
+    local_ = o.local_;
+    path_ = std::exchange(o.path_, {});
+    dev_ = o.dev_;
+    ino_ = o.ino_;
+  }
+  return *this;
+}
+
+void socket_listener::close() noexcept {
+  if (handle_.fd < 0) return;
+  backend_->close(handle_);
+  if (!path_.empty()) {
+    struct stat st{};
+    if (::lstat(path_.c_str(), &st) == 0 && st.st_dev == dev_ && st.st_ino == ino_)
+      ::unlink(path_.c_str());
+    path_.clear();
+  }
+}
+
+task<stream> socket_listener::accept() {
+  using namespace std::chrono_literals;
+  std::chrono::milliseconds backoff = 10ms;
+  bool warned = false;
+  for (;;) {
+    if (!is_open()) throw_errno(EBADF, "accept " + local_.to_string());
+    socket_address peer;
+    const int r = co_await accept_awaiter(*backend_, handle_, peer);
+    if (r >= 0) {
+      // A Unix client is usually unnamed: name the connection by the listener's path instead.
+      if (peer.is_unix() && peer.path().empty()) peer = local_;
+      co_return stream(r, std::move(peer));
+    }
+    const int err = -r;
+    if (is_transient(err)) continue;
+    if (is_resource_shortage(err)) {
+      if (!warned) {
+        std::fprintf(stderr, "coronet: accept %s: %s; retrying with back-off\n", local_.to_string().c_str(),
+                     std::strerror(err));
+        warned = true;
+      }
+      co_await sleep_for(backoff);
+      backoff = std::min<std::chrono::milliseconds>(backoff * 2, 1000ms);
+      continue;
+    }
+    throw_errno(err, "accept " + local_.to_string());
+  }
+}
+
+task<stream> connect_to(socket_address addr) {
+  const int fd = ::socket(addr.family(), SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) throw_errno(errno, "connect " + addr.to_string() + ": socket");
+  stream s(fd, addr);
+  const int r = co_await connect_awaiter(s.backend(), s.handle(), addr);
+  if (r < 0) throw_errno(-r, "connect " + addr.to_string());
+  co_return s;
+}
+
+}  // namespace coronet::detail

@@ -1,0 +1,146 @@
+#include "coronet/stream.hpp"
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <utility>
+
+#include "coronet/error.hpp"
+
+namespace coronet {
+namespace detail {
+
+std::string stream_context(const stream& s, std::string_view verb) {
+  std::string peer = s.remote_address().to_string();
+  if (peer.empty() && s.is_open()) peer = s.local_address().to_string();
+  std::string r(verb);
+  if (!peer.empty()) r += " " + peer;
+  return r;
+}
+
+read_some_awaiter::read_some_awaiter(stream& s, std::span<std::byte> buf)
+    : op_awaiter(s.backend()), s_(s), buf_(buf) {}
+
+void read_some_awaiter::start() {
+  static_cast<io_backend*>(loop_)->recv(op_, s_.handle(), buf_.data(), buf_.size());
+}
+
+std::size_t read_some_awaiter::await_resume() {
+  const int r = result();
+  if (r < 0) throw_errno(-r, stream_context(s_, "read"));
+  return std::size_t(r);
+}
+
+template <bool Write>
+transfer_all_awaiter<Write>::transfer_all_awaiter(stream& s, buffer buf)
+    : base(s.backend()), s_(s), buf_(buf) {}
+
+template <bool Write>
+void transfer_all_awaiter<Write>::start() {
+  this->op_.owner = this;
+  this->op_.on_complete = &on_step;
+  submit();
+}
+
+template <bool Write>
+void transfer_all_awaiter<Write>::submit() {
+  auto* b = static_cast<io_backend*>(this->loop_);
+  auto rest = buf_.subspan(done_);
+  if constexpr (Write)
+    b->send(this->op_, s_.handle(), rest.data(), rest.size());
+  else
+    b->recv(this->op_, s_.handle(), rest.data(), rest.size());
+}
+
+// Runs in the backend's completion path: go on with the rest of the buffer, or hand the
+// coroutine to the ready queue when done, failed, cancelled or at end of stream.
+template <bool Write>
+void transfer_all_awaiter<Write>::on_step(operation* op) noexcept {
+  auto* self = static_cast<transfer_all_awaiter*>(op->owner);
+  if (op->result > 0) {
+    self->done_ += std::size_t(op->result);
+    if (self->done_ < self->buf_.size() && !op->cancel_requested) {
+      op->pending = true;
+      try {
+        self->submit();
+        return;
+      } catch (const std::system_error& e) {
+        op->result = -e.code().value();
+      }
+    }
+  }
+  op->on_complete = nullptr;
+  self->loop_->complete(*op, op->result);
+}
+
+template <bool Write>
+void transfer_all_awaiter<Write>::await_resume() {
+  const int r = this->result();
+  if (r < 0) throw_errno(-r, stream_context(s_, Write ? "write" : "read"));
+  if (done_ < buf_.size()) {
+    if (this->op_.cancel_requested)
+      throw_errno(ECANCELED, stream_context(s_, Write ? "write" : "read"));
+    throw_error(error::end_of_stream, stream_context(s_, "read"));
+  }
+}
+
+template class transfer_all_awaiter<true>;
+template class transfer_all_awaiter<false>;
+
+}  // namespace detail
+
+stream::stream(int fd, socket_address peer)
+    : handle_{fd, nullptr}, backend_(&detail::current_backend()), peer_(std::move(peer)) {
+  try {
+    backend_->open(handle_);
+  } catch (...) {
+    ::close(fd);
+    handle_.fd = -1;
+    throw;
+  }
+}
+
+stream::stream(stream&& o) noexcept
+    : handle_(std::exchange(o.handle_, {})), backend_(o.backend_), peer_(o.peer_) {}
+
+stream& stream::operator=(stream&& o) noexcept {
+  if (this != &o) {
+    close();
+    handle_ = std::exchange(o.handle_, {});
+    backend_ = o.backend_;
+    peer_ = o.peer_;
+  }
+  return *this;
+}
+
+void stream::close() noexcept {
+  if (handle_.fd >= 0) backend_->close(handle_);
+}
+
+void stream::shutdown() {
+  if (::shutdown(handle_.fd, SHUT_WR) != 0) throw_errno(errno, detail::stream_context(*this, "shutdown"));
+}
+
+void stream::set_nodelay(bool on) {
+  int v = on;
+  if (::setsockopt(handle_.fd, IPPROTO_TCP, TCP_NODELAY, &v, sizeof v) != 0)
+    throw_errno(errno, detail::stream_context(*this, "set_nodelay"));
+}
+
+void stream::set_keepalive(bool on) {
+  int v = on;
+  if (::setsockopt(handle_.fd, SOL_SOCKET, SO_KEEPALIVE, &v, sizeof v) != 0)
+    throw_errno(errno, detail::stream_context(*this, "set_keepalive"));
+}
+
+socket_address stream::local_address() const {
+  socket_address a;
+  *a.size_ptr() = socket_address::capacity();
+  if (::getsockname(handle_.fd, a.native(), a.size_ptr()) != 0) throw_errno(errno, "getsockname");
+  return a;
+}
+
+}  // namespace coronet

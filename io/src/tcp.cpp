@@ -1,0 +1,116 @@
+#include <netdb.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <stdexcept>
+#include <system_error>
+
+#include "coronet/error.hpp"
+#include "coronet/resolve.hpp"
+#include "coronet/tcp_connect.hpp"
+#include "coronet/tcp_listener.hpp"
+
+namespace coronet::tcp {
+
+endpoint endpoint::parse(std::string_view text) {
+  const auto colon = text.rfind(':');
+  if (colon == std::string_view::npos || colon + 1 == text.size())
+    throw std::invalid_argument("expected HOST:PORT, got '" + std::string(text) + "'");
+  std::string_view host = text.substr(0, colon);
+  std::string_view port = text.substr(colon + 1);
+  if (host.find(':') != std::string_view::npos && !(host.starts_with('[') && host.ends_with(']')))
+    throw std::invalid_argument("an IPv6 address needs brackets: '" + std::string(text) + "'");
+  if (host.starts_with('[')) host = host.substr(1, host.size() - 2);
+  unsigned value = 0;
+  auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+  if (ec != std::errc() || end != port.data() + port.size() || value > 65535)
+    throw std::invalid_argument("bad port in '" + std::string(text) + "'");
+  return endpoint{std::string(host), std::uint16_t(value)};
+}
+
+std::string endpoint::to_string() const {
+  if (host.find(':') != std::string::npos) return "[" + host + "]:" + std::to_string(port);
+  return host + ":" + std::to_string(port);
+}
+
+namespace {
+
+socket_address passive_address(const endpoint& ep) {
+  if (ep.host.empty()) {
+    // Every address: the IPv6 wildcard also takes IPv4 when the system has IPv6.
+    const int probe = ::socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (probe >= 0) {
+      ::close(probe);
+      return socket_address::ip("::", ep.port);
+    }
+    return socket_address::ip("0.0.0.0", ep.port);
+  }
+  if (auto a = socket_address::parse_ip(ep.host, ep.port)) return *a;
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE | AI_ADDRCONFIG;
+  addrinfo* res = nullptr;
+  const std::string port = std::to_string(ep.port);
+  const int rc = ::getaddrinfo(ep.host.c_str(), port.c_str(), &hints, &res);
+  if (rc != 0) throw_error(std::error_code(rc, resolver_category()), "bind " + ep.to_string());
+  socket_address a = socket_address::from_native(res->ai_addr, res->ai_addrlen);
+  ::freeaddrinfo(res);
+  return a;
+}
+
+void set_flag(int fd, int level, int name, bool on, const socket_address& addr) {
+  int v = on;
+  if (::setsockopt(fd, level, name, &v, sizeof v) != 0) {
+    int err = errno;
+    ::close(fd);
+    throw_errno(err, "bind " + addr.to_string() + ": setsockopt");
+  }
+}
+
+}  // namespace
+
+listener listener::bind(const endpoint& ep, const listen_options& opt) {
+  return bind(passive_address(ep), opt);
+}
+
+listener listener::bind(const socket_address& addr, const listen_options& opt) {
+  if (!addr.is_ip()) throw std::invalid_argument("tcp::listener::bind: not an IP address: " + addr.to_string());
+  const int fd = ::socket(addr.family(), SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) throw_errno(errno, "bind " + addr.to_string() + ": socket");
+  if (opt.reuse_address) set_flag(fd, SOL_SOCKET, SO_REUSEADDR, true, addr);
+  if (opt.reuse_port) set_flag(fd, SOL_SOCKET, SO_REUSEPORT, true, addr);
+  if (addr.family() == AF_INET6) set_flag(fd, IPPROTO_IPV6, IPV6_V6ONLY, opt.v6_only, addr);
+  if (::bind(fd, addr.native(), addr.size()) != 0 || ::listen(fd, opt.backlog) != 0) {
+    int err = errno;
+    ::close(fd);
+    throw_errno(err, "bind " + addr.to_string());
+  }
+  socket_address local;
+  *local.size_ptr() = socket_address::capacity();
+  ::getsockname(fd, local.native(), local.size_ptr());
+  return listener(fd, local);
+}
+
+task<stream> connect(socket_address addr) { return detail::connect_to(std::move(addr)); }
+
+task<stream> connect(endpoint ep) { return connect(std::move(ep.host), ep.port); }
+
+task<stream> connect(std::string host, std::uint16_t port) {
+  std::vector<socket_address> addrs = co_await resolve(host, port);
+  std::exception_ptr last;
+  for (auto& a : addrs) {
+    try {
+      co_return co_await detail::connect_to(a);
+    } catch (const std::system_error& e) {
+      if (is_cancellation(e)) throw;
+      last = std::current_exception();
+    }
+  }
+  if (last) std::rethrow_exception(last);
+  throw_errno(EADDRNOTAVAIL, "connect " + endpoint{host, port}.to_string());
+}
+
+}  // namespace coronet::tcp

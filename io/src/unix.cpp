@@ -1,0 +1,59 @@
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "coronet/error.hpp"
+#include "coronet/unix_connect.hpp"
+#include "coronet/unix_listener.hpp"
+
+namespace coronet::unix {
+namespace {
+
+// Whether a server accepts on `addr`: a refused connection means the file is a leftover.
+bool someone_listens(const socket_address& addr) {
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return true;  // cannot tell: assume live, never delete what may be in use
+  const int r = ::connect(fd, addr.native(), addr.size());
+  const int err = errno;
+  ::close(fd);
+  return r == 0 || err != ECONNREFUSED;
+}
+
+}  // namespace
+
+listener listener::bind(std::string_view path, const listen_options& opt) {
+  const socket_address addr = socket_address::unix_path(path);
+  const std::string where = "bind " + addr.to_string();
+  const bool abstract = path.front() == '@';
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) throw_errno(errno, where + ": socket");
+  int r = ::bind(fd, addr.native(), addr.size());
+  if (r != 0 && errno == EADDRINUSE && !abstract) {
+    struct stat st{};
+    const std::string p(path);
+    if (::lstat(p.c_str(), &st) == 0 && S_ISSOCK(st.st_mode) && !someone_listens(addr)) {
+      ::unlink(p.c_str());
+      r = ::bind(fd, addr.native(), addr.size());
+    } else {
+      errno = EADDRINUSE;
+    }
+  }
+  if (r != 0 || ::listen(fd, opt.backlog) != 0) {
+    const int err = errno;
+    ::close(fd);
+    throw_errno(err, where);
+  }
+  listener l(fd, addr);
+  if (!abstract) {
+    struct stat st{};
+    const std::string p(path);
+    if (::lstat(p.c_str(), &st) == 0) l.own_path(p, st.st_dev, st.st_ino);
+  }
+  return l;
+}
+
+task<stream> connect(std::string_view path) { return detail::connect_to(socket_address::unix_path(path)); }
+
+}  // namespace coronet::unix

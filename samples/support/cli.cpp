@@ -1,0 +1,125 @@
+#include "cli.hpp"
+
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+
+namespace sample {
+
+cli::cli(std::string program, std::string summary) : program_(std::move(program)), summary_(std::move(summary)) {
+  flag("help", "show this help and exit");
+}
+
+cli& cli::option(std::string name, std::string value_name, std::string help, std::string default_value) {
+  order_.push_back(name);
+  opts_[name] = opt{std::move(value_name), std::move(help), std::move(default_value)};
+  return *this;
+}
+
+cli& cli::flag(std::string name, std::string help) {
+  order_.push_back(name);
+  opt o;
+  o.help = std::move(help);
+  o.is_flag = true;
+  opts_[name] = std::move(o);
+  return *this;
+}
+
+std::string cli::usage() const {
+  std::string u = "usage: " + program_;
+  for (auto& n : order_) {
+    auto& o = opts_.at(n);
+    u += o.is_flag ? " [--" + n + "]" : " [--" + n + " " + o.value_name + "]";
+  }
+  u += "\n" + summary_ + "\n\n";
+  for (auto& n : order_) {
+    auto& o = opts_.at(n);
+    std::string left = "  --" + n + (o.is_flag ? "" : " " + o.value_name);
+    if (left.size() < 24) left.resize(24, ' ');
+    u += left + " " + o.help;
+    if (!o.is_flag && !o.value.empty()) u += " (default: " + o.value + ")";
+    u += "\n";
+  }
+  return u;
+}
+
+void cli::usage_error(const std::string& msg) const {
+  std::cerr << program_ << ": " << msg << "\n" << usage();
+  std::exit(2);
+}
+
+void cli::parse(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (!arg.starts_with("--")) usage_error("unexpected argument '" + arg + "'");
+    std::string name = arg.substr(2), value;
+    bool inline_value = false;
+    if (auto eq = name.find('='); eq != std::string::npos) {
+      value = name.substr(eq + 1);
+      name = name.substr(0, eq);
+      inline_value = true;
+    }
+    auto it = opts_.find(name);
+    if (it == opts_.end()) usage_error("unknown option '--" + name + "'");
+    opt& o = it->second;
+    if (o.is_flag) {
+      if (inline_value) usage_error("--" + name + " takes no value");
+      o.set = true;
+    } else {
+      if (!inline_value) {
+        if (i + 1 >= argc) usage_error("--" + name + " needs a value");
+        value = argv[++i];
+      }
+      o.value = value;
+      o.set = true;
+    }
+  }
+  if (opts_["help"].set) {
+    std::cout << usage();
+    std::exit(0);
+  }
+}
+
+const std::string& cli::str(const std::string& name) const { return opts_.at(name).value; }
+
+long cli::num(const std::string& name, long lo, long hi) const {
+  const std::string& v = str(name);
+  char* end = nullptr;
+  errno = 0;
+  long n = std::strtol(v.c_str(), &end, 10);
+  if (v.empty() || *end != '\0' || errno != 0 || n < lo || n > hi)
+    usage_error("--" + name + " must be a number from " + std::to_string(lo) + " to " + std::to_string(hi) +
+                ", not '" + v + "'");
+  return n;
+}
+
+bool cli::has(const std::string& name) const { return opts_.at(name).set; }
+
+void say(std::string_view line) {
+  std::fwrite(line.data(), 1, line.size(), stdout);
+  std::fputc('\n', stdout);
+  std::fflush(stdout);
+}
+
+void complain(std::string_view line) {
+  std::fwrite(line.data(), 1, line.size(), stderr);
+  std::fputc('\n', stderr);
+  std::fflush(stderr);
+}
+
+int run_until_signal(std::function<coronet::task<int>()> main_task) {
+  try {
+    return coronet::run([&]() -> coronet::task<int> {
+      // (A local, not a braced temporary: GCC 12 rejects initializer lists inside co_await.)
+      std::vector<int> signals{SIGINT, SIGTERM};
+      auto r = co_await coronet::when_any(main_task(), coronet::wait_for_signal(std::move(signals)));
+      co_return r.index() == 0 ? std::get<0>(r) : 0;
+    });
+  } catch (const std::exception& e) {
+    complain(e.what());
+    return 1;
+  }
+}
+
+}  // namespace sample

@@ -1,0 +1,50 @@
+// What every sample shares: flag parsing with --help and usage errors (exit 2), line output
+// that is flushed at once (so pipes see each line as it happens), and Ctrl-C handling.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <coronet/coronet.hpp>
+
+namespace sample {
+
+// A tiny flag parser: --name VALUE, --name=VALUE and boolean --name.
+class cli {
+ public:
+  cli(std::string program, std::string summary);
+  cli& option(std::string name, std::string value_name, std::string help, std::string default_value);
+  cli& flag(std::string name, std::string help);
+  // Exits 0 after printing usage on --help; exits 2 with usage on stderr on a bad flag.
+  void parse(int argc, char** argv);
+
+  const std::string& str(const std::string& name) const;
+  // The value as an integer in [lo, hi]; exits 2 naming the flag otherwise.
+  long num(const std::string& name, long lo, long hi) const;
+  bool has(const std::string& name) const;
+  [[noreturn]] void usage_error(const std::string& msg) const;
+
+ private:
+  struct opt {
+    std::string value_name, help, value;
+    bool is_flag = false, set = false;
+  };
+  std::string usage() const;
+  std::string program_, summary_;
+  std::vector<std::string> order_;
+  std::map<std::string, opt> opts_;
+};
+
+// Print one line to stdout (or stderr) and flush it.
+void say(std::string_view line);
+void complain(std::string_view line);
+
+// Run `main_task` until it ends or SIGINT/SIGTERM arrives (then it is cancelled and awaited).
+// Returns the exit code: the task's, 0 after a signal, 1 after an exception (printed).
+int run_until_signal(std::function<coronet::task<int>()> main_task);
+
+}  // namespace sample
