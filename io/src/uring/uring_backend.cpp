@@ -10,7 +10,10 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <deque>
+#include <unordered_set>
 #include <memory>
 #include <string>
 #include <system_error>
@@ -23,9 +26,26 @@ namespace {
 
 // user_data values that are not operation records.
 constexpr __u64 k_ignore = 0;  // cancellations and closes: their outcome is seen on the target
-constexpr __u64 k_wake = 1;    // the eventfd read that wake() completes
+constexpr __u64 k_wake = 2;    // the eventfd read that wake() completes
 
 int timeout_tag;  // backend_data of timeout operations, whose expiry (-ETIME) is success
+
+// A listener served by one multishot accept: the kernel accepts every connection as it arrives
+// and posts a CQE for each, so the accept loop costs no SQE per connection. Connections accepted
+// while nobody awaits accept() wait here; past k_backlog, the multishot is cancelled and the
+// kernel's own backlog takes over until the queue drains.
+struct acceptor {
+  static constexpr std::size_t k_backlog = 128;
+  int fd = -1;
+  bool armed = false;    // a multishot accept is in the kernel
+  bool closing = false;  // close() ran: delete once the multishot has ended
+  std::deque<int> ready;
+  std::deque<operation*> waiting;
+};
+
+// The user_data of a multishot accept: the acceptor's address with the low bit set, which no
+// operation record (aligned) has.
+__u64 acceptor_tag(acceptor* a) { return reinterpret_cast<std::uintptr_t>(a) | 1u; }
 
 bool kernel_at_least(int major, int minor) {
   utsname u{};
@@ -52,10 +72,15 @@ class uring_backend final : public io_backend {
   ~uring_backend() override {
     io_uring_queue_exit(&ring_);
     ::close(wake_fd_);
+    // Acceptors closed while their multishot was still ending; no CQE will come for them now.
+    for (acceptor* a : acceptors_) {
+      for (int fd : a->ready) ::close(fd);
+      delete a;
+    }
   }
 
   std::string_view name() const noexcept override { return "io_uring"; }
-  bool multishot_accept() const noexcept override { return false; }
+  bool multishot_accept() const noexcept override { return multishot_accept_; }
 
   void run_once(bool block) override {
     int r;
@@ -93,6 +118,13 @@ class uring_backend final : public io_backend {
   void cancel(operation& op) noexcept override {
     if (!op.pending) return;
     op.cancel_requested = true;
+    if (op.backend_data && op.backend_data != &timeout_tag) {
+      // Waiting on a multishot acceptor: the kernel holds nothing of this operation.
+      auto* a = static_cast<acceptor*>(op.backend_data);
+      std::erase(a->waiting, &op);
+      complete(op, -ECANCELED);
+      return;
+    }
     io_uring_sqe* sqe = try_get_sqe();
     if (!sqe) return;  // the ring is wedged; the operation will still complete on its own
     io_uring_prep_cancel(sqe, &op, 0);
@@ -103,6 +135,8 @@ class uring_backend final : public io_backend {
 
   void close(io_handle& h) noexcept override {
     if (h.fd < 0) return;
+    if (h.impl) close_acceptor(static_cast<acceptor*>(h.impl));
+    h.impl = nullptr;
     io_uring_sqe* cancel = cancel_fd_ ? try_get_sqe() : nullptr;
     io_uring_sqe* close = cancel ? try_get_sqe() : nullptr;
     if (cancel && close) {
@@ -126,6 +160,29 @@ class uring_backend final : public io_backend {
   }
 
   void accept(operation& op, io_handle& h, sockaddr* addr, socklen_t* len) override {
+    if (multishot_accept_) {
+      if (!h.impl) {
+        auto* fresh = new acceptor;
+        fresh->fd = h.fd;
+        acceptors_.insert(fresh);
+        h.impl = fresh;
+      }
+      auto* a = static_cast<acceptor*>(h.impl);
+      // The peer address comes from getpeername() at delivery: a multishot accept has one
+      // address buffer for all its connections.
+      std::memcpy(op.backend_scratch, &addr, sizeof addr);
+      std::memcpy(op.backend_scratch + sizeof addr, &len, sizeof len);
+      op.backend_data = a;
+      if (!a->ready.empty()) {
+        const int fd = a->ready.front();
+        a->ready.pop_front();
+        deliver(op, fd);
+      } else {
+        a->waiting.push_back(&op);
+      }
+      if (!a->armed && a->ready.size() < acceptor::k_backlog) arm(*a);
+      return;
+    }
     io_uring_sqe* sqe = get_sqe();
     io_uring_prep_accept(sqe, h.fd, addr, len, SOCK_CLOEXEC);
     io_uring_sqe_set_data(sqe, &op);
@@ -210,12 +267,81 @@ class uring_backend final : public io_backend {
     io_uring_free_probe(p);
     // Cancelling by descriptor arrived with 5.19; the probe cannot see flags, so ask the kernel.
     cancel_fd_ = kernel_at_least(5, 19);
+    multishot_accept_ = cancel_fd_ && !std::getenv("CORONET_NO_MULTISHOT");
   }
 
   void arm_wake() {
     io_uring_sqe* sqe = get_sqe();
     io_uring_prep_read(sqe, wake_fd_, &wake_buf_, sizeof wake_buf_, 0);
     io_uring_sqe_set_data64(sqe, k_wake);
+  }
+
+  void arm(acceptor& a) {
+    io_uring_sqe* sqe = get_sqe();
+    io_uring_prep_multishot_accept(sqe, a.fd, nullptr, nullptr, SOCK_CLOEXEC);
+    io_uring_sqe_set_data64(sqe, acceptor_tag(&a));
+    a.armed = true;
+  }
+
+  void deliver(operation& op, int fd) noexcept {
+    sockaddr* addr;
+    socklen_t* len;
+    std::memcpy(&addr, op.backend_scratch, sizeof addr);
+    std::memcpy(&len, op.backend_scratch + sizeof addr, sizeof len);
+    if (addr && len && ::getpeername(fd, addr, len) != 0) *len = 0;
+    op.backend_data = nullptr;
+    complete(op, fd);
+  }
+
+  // One CQE of a multishot accept: a connection (res >= 0) or an error; `more` is false when
+  // the kernel ended the multishot (error, cancellation, or its own limits).
+  void on_accepted(acceptor& a, int res, bool more) {
+    if (!more) a.armed = false;
+    if (a.closing) {
+      if (res >= 0) ::close(res);
+      if (!a.armed) destroy(&a);
+      return;
+    }
+    if (res >= 0) {
+      if (!a.waiting.empty()) {
+        operation* op = a.waiting.front();
+        a.waiting.pop_front();
+        deliver(*op, res);
+      } else {
+        a.ready.push_back(res);
+        if (a.armed && a.ready.size() >= acceptor::k_backlog) {
+          io_uring_sqe* sqe = try_get_sqe();
+          if (sqe) {
+            io_uring_prep_cancel64(sqe, acceptor_tag(&a), 0);
+            io_uring_sqe_set_data64(sqe, k_ignore);
+          }
+        }
+      }
+    } else if (res != -ECANCELED && !a.waiting.empty()) {
+      // EMFILE and friends go to one waiter, whose caller decides about back-off.
+      operation* op = a.waiting.front();
+      a.waiting.pop_front();
+      op->backend_data = nullptr;
+      complete(*op, res);
+    }
+    if (!a.armed && !a.waiting.empty() && res != -EMFILE && res != -ENFILE) arm(a);
+  }
+
+  void close_acceptor(acceptor* a) noexcept {
+    a->closing = true;
+    for (int fd : a->ready) ::close(fd);
+    a->ready.clear();
+    for (operation* op : a->waiting) {
+      op->backend_data = nullptr;
+      complete(*op, -ECANCELED);
+    }
+    a->waiting.clear();
+    if (!a->armed) destroy(a);  // else on_accepted does, when the cancelled multishot ends
+  }
+
+  void destroy(acceptor* a) noexcept {
+    acceptors_.erase(a);
+    delete a;
   }
 
   io_uring_sqe* try_get_sqe() noexcept {
@@ -245,6 +371,11 @@ class uring_backend final : public io_backend {
         arm_wake();
         continue;
       }
+      if (data & 1u) {
+        on_accepted(*reinterpret_cast<acceptor*>(static_cast<std::uintptr_t>(data & ~__u64(1))), cqe->res,
+                    (cqe->flags & IORING_CQE_F_MORE) != 0);
+        continue;
+      }
       auto* op = reinterpret_cast<operation*>(static_cast<std::uintptr_t>(data));
       int res = cqe->res;
       if (op->backend_data == &timeout_tag && res == -ETIME) res = 0;
@@ -258,6 +389,8 @@ class uring_backend final : public io_backend {
   std::uint64_t wake_buf_ = 0;
   bool defer_taskrun_ = false;
   bool cancel_fd_ = false;
+  bool multishot_accept_ = false;
+  std::unordered_set<acceptor*> acceptors_;
 };
 
 }  // namespace
