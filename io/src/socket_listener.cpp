@@ -74,7 +74,7 @@ socket_listener::socket_listener(int fd, socket_address local)
   try {
     backend_->open(handle_);
   } catch (...) {
-    ::close(fd);
+    if (handle_.fd >= 0) ::close(handle_.fd);  // open() closes it itself when it can
     handle_.fd = -1;
     throw;
   }

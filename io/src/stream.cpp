@@ -97,7 +97,7 @@ stream::stream(int fd, socket_address peer)
   try {
     backend_->open(handle_);
   } catch (...) {
-    ::close(fd);
+    if (handle_.fd >= 0) ::close(handle_.fd);  // open() closes it itself when it can
     handle_.fd = -1;
     throw;
   }

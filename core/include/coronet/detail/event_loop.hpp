@@ -50,6 +50,9 @@ class event_loop {
   // whose coroutine frame (and so buffer) is about to be freed.
   void cancel_and_wait(operation& op) noexcept {
     if (!op.pending) return;
+    // The waiter is being destroyed: its completion must neither resume it nor (for multi-step
+    // awaiters) start another step.
+    op.on_complete = [](operation*) noexcept {};
     cancel(op);
     while (op.pending) run_once(true);
   }

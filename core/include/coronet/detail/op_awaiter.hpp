@@ -40,7 +40,12 @@ class op_awaiter {
     }
     op_.waiter = h;
     op_.pending = true;
-    static_cast<Derived*>(this)->start();
+    try {
+      static_cast<Derived*>(this)->start();
+    } catch (...) {
+      op_.pending = false;  // never reached the kernel: nothing to wait for
+      throw;
+    }
     if (token.stop_possible() && op_.pending) stop_callback_.emplace(std::move(token), canceller{this});
     return true;
   }

@@ -28,7 +28,8 @@ struct io_handle {
 class io_backend : public event_loop {
  public:
   // Put a descriptor that coronet created (socket, accept, socketpair) under this backend;
-  // sets the blocking mode the backend needs. Takes ownership of h.fd.
+  // sets the blocking mode the backend needs. Takes ownership of h.fd: if it throws, it has
+  // closed h.fd and set it to -1. Every handle must be closed before the backend is destroyed.
   virtual void open(io_handle& h) = 0;
   // Cancel every operation still pending on `h` (they complete with -ECANCELED) and close it.
   virtual void close(io_handle& h) noexcept = 0;
@@ -42,7 +43,8 @@ class io_backend : public event_loop {
   // Any descriptor: pipes, signalfd, eventfd.
   virtual void read(operation& op, io_handle& h, void* buf, std::size_t len) = 0;
   virtual void write(operation& op, io_handle& h, const void* buf, std::size_t len) = 0;
-  // Wait for readiness (POLLIN/POLLOUT...); the result is the ready events.
+  // Wait for readiness (POLLIN/POLLOUT...); the result is the ready events among those asked
+  // for, plus POLLERR/POLLHUP/POLLNVAL, as poll(2) reports them.
   virtual void poll(operation& op, io_handle& h, short events) = 0;
 
   // Whether accept() is served by a multishot accept (io_uring, kernel >= 5.19). Informational.
