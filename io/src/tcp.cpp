@@ -23,7 +23,10 @@ endpoint endpoint::parse(std::string_view text) {
   std::string_view port = text.substr(colon + 1);
   if (host.find(':') != std::string_view::npos && !(host.starts_with('[') && host.ends_with(']')))
     throw std::invalid_argument("an IPv6 address needs brackets: '" + std::string(text) + "'");
-  if (host.starts_with('[')) host = host.substr(1, host.size() - 2);
+  if (host.starts_with('[')) {
+    if (!host.ends_with(']')) throw std::invalid_argument("unbalanced '[' in '" + std::string(text) + "'");
+    host = host.substr(1, host.size() - 2);
+  }
   unsigned value = 0;
   auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
   if (ec != std::errc() || end != port.data() + port.size() || value > 65535)

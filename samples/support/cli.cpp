@@ -7,11 +7,13 @@
 
 namespace sample {
 
-cli::cli(std::string program, std::string summary) : program_(std::move(program)), summary_(std::move(summary)) {
+cli::cli(std::string program, std::string summary)
+    : program_(std::move(program)), summary_(std::move(summary)) {
   flag("help", "show this help and exit");
 }
 
-cli& cli::option(std::string name, std::string value_name, std::string help, std::string default_value) {
+cli& cli::option(std::string name, std::string value_name, std::string help,
+                 std::string default_value) {
   order_.push_back(name);
   opts_[name] = opt{std::move(value_name), std::move(help), std::move(default_value)};
   return *this;
@@ -81,7 +83,9 @@ void cli::parse(int argc, char** argv) {
   }
 }
 
-const std::string& cli::str(const std::string& name) const { return opts_.at(name).value; }
+const std::string& cli::str(const std::string& name) const {
+  return opts_.at(name).value;
+}
 
 long cli::num(const std::string& name, long lo, long hi) const {
   const std::string& v = str(name);
@@ -89,12 +93,14 @@ long cli::num(const std::string& name, long lo, long hi) const {
   errno = 0;
   long n = std::strtol(v.c_str(), &end, 10);
   if (v.empty() || *end != '\0' || errno != 0 || n < lo || n > hi)
-    usage_error("--" + name + " must be a number from " + std::to_string(lo) + " to " + std::to_string(hi) +
-                ", not '" + v + "'");
+    usage_error("--" + name + " must be a number from " + std::to_string(lo) + " to " +
+                std::to_string(hi) + ", not '" + v + "'");
   return n;
 }
 
-bool cli::has(const std::string& name) const { return opts_.at(name).set; }
+bool cli::has(const std::string& name) const {
+  return opts_.at(name).set;
+}
 
 void say(std::string_view line) {
   std::fwrite(line.data(), 1, line.size(), stdout);
@@ -109,11 +115,20 @@ void complain(std::string_view line) {
 }
 
 int run_until_signal(std::function<coronet::task<int>()> main_task) {
+  // Block the signals before main_task starts: wait_for_signal would block them only once
+  // main_task first suspends, and a signal sent in between (say, by a test that has just read
+  // "listening on ...") would kill the process instead of stopping it cleanly.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   try {
     return coronet::run([&]() -> coronet::task<int> {
       // (A local, not a braced temporary: GCC 12 rejects initializer lists inside co_await.)
       std::vector<int> signals{SIGINT, SIGTERM};
-      auto r = co_await coronet::when_any(main_task(), coronet::wait_for_signal(std::move(signals)));
+      auto r =
+          co_await coronet::when_any(main_task(), coronet::wait_for_signal(std::move(signals)));
       co_return r.index() == 0 ? std::get<0>(r) : 0;
     });
   } catch (const std::exception& e) {

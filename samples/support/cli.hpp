@@ -17,7 +17,8 @@ namespace sample {
 class cli {
  public:
   cli(std::string program, std::string summary);
-  cli& option(std::string name, std::string value_name, std::string help, std::string default_value);
+  cli& option(std::string name, std::string value_name, std::string help,
+              std::string default_value);
   cli& flag(std::string name, std::string help);
   // Exits 0 after printing usage on --help; exits 2 with usage on stderr on a bad flag.
   void parse(int argc, char** argv);

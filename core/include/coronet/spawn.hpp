@@ -36,9 +36,11 @@ detached_task run_detached(task<T> t) {
 // `stop` (optional) cancels the spawned task's awaits when requested.
 template <class T>
 void spawn(task<T> t, std::stop_token stop = {}) {
+  // Find the scheduler before making the detached frame: nothing would free it if this threw.
+  scheduler& s = scheduler::current();
   detail::detached_task d = detail::run_detached(std::move(t));
   d.h.promise().set_stop_token(std::move(stop));
-  d.h.promise().start_on(scheduler::current());
+  d.h.promise().start_on(s);
 }
 
 }  // namespace coronet

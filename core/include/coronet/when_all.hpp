@@ -5,7 +5,8 @@
 //
 // Results come back in argument order (std::monostate for a task<>). If a task throws, the
 // others are cancelled (their awaits end with operation_canceled), all are waited for, and the
-// first exception is rethrown. Cancelling the awaiting task cancels every child.
+// first exception thrown (the failure, not the cancellations it caused) is rethrown. Cancelling
+// the awaiting task cancels every child.
 #pragma once
 
 #include <tuple>
@@ -25,9 +26,12 @@ task<std::tuple<stored_t<T>...>> when_all_impl(std::index_sequence<I...>, task<T
   (children.push_back(make_join_child(std::move(tasks), std::get<I>(outcomes))), ...);
   join_state state;
   co_await join_awaiter(state, children);
-  std::exception_ptr first;
-  ((first = first ? first : std::get<I>(outcomes).error), ...);
-  if (first) std::rethrow_exception(first);
+  if (state.first_failed >= 0) {
+    std::exception_ptr first;
+    ((I == std::size_t(state.first_failed) ? (void)(first = std::get<I>(outcomes).error) : void()),
+     ...);
+    std::rethrow_exception(first);
+  }
   co_return std::tuple<stored_t<T>...>(std::get<I>(outcomes).take()...);
 }
 }  // namespace detail
@@ -46,8 +50,8 @@ task<std::conditional_t<std::is_void_v<T>, void, std::vector<T>>> when_all(std::
     children.push_back(detail::make_join_child(std::move(tasks[i]), outcomes[i]));
   detail::join_state state;
   co_await detail::join_awaiter(state, children);
-  for (auto& o : outcomes)
-    if (o.error) std::rethrow_exception(o.error);
+  if (state.first_failed >= 0)
+    std::rethrow_exception(outcomes[std::size_t(state.first_failed)].error);
   if constexpr (!std::is_void_v<T>) {
     std::vector<T> values;
     values.reserve(outcomes.size());

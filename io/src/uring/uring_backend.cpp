@@ -137,6 +137,10 @@ class uring_backend final : public io_backend {
     if (h.fd < 0) return;
     if (h.impl) close_acceptor(static_cast<acceptor*>(h.impl));
     h.impl = nullptr;
+    if (sync_cancel_ && close_now(h.fd)) {
+      h.fd = -1;
+      return;
+    }
     io_uring_sqe* cancel = cancel_fd_ ? try_get_sqe() : nullptr;
     io_uring_sqe* close = cancel ? try_get_sqe() : nullptr;
     if (cancel && close) {
@@ -267,7 +271,29 @@ class uring_backend final : public io_backend {
     io_uring_free_probe(p);
     // Cancelling by descriptor arrived with 5.19; the probe cannot see flags, so ask the kernel.
     cancel_fd_ = kernel_at_least(5, 19);
+    sync_cancel_ = kernel_at_least(6, 0);  // IORING_REGISTER_SYNC_CANCEL
     multishot_accept_ = cancel_fd_ && !std::getenv("CORONET_NO_MULTISHOT");
+  }
+
+  // Closes `fd` before returning, so that its port or path is free and its peer sees the close
+  // even if the loop never turns again (a close queued in the SQ would wait for the next
+  // run_once, or be lost at shutdown). What is queued is submitted first, since it may name `fd`;
+  // then every request on it is cancelled, synchronously, before the number can be reused.
+  // False (nothing done) when that cannot be guaranteed; the caller falls back to a linked close.
+  bool close_now(int fd) noexcept {
+    if (io_uring_sq_ready(&ring_) != 0) {
+      io_uring_submit(&ring_);
+      if (io_uring_sq_ready(&ring_) != 0) return false;
+    }
+    io_uring_sync_cancel_reg reg{};
+    reg.fd = fd;
+    reg.flags = IORING_ASYNC_CANCEL_FD | IORING_ASYNC_CANCEL_ALL;
+    reg.timeout.tv_sec = -1;  // no timeout: wait until the kernel has let go of every buffer
+    reg.timeout.tv_nsec = -1;
+    const int r = io_uring_register_sync_cancel(&ring_, &reg);
+    if (r < 0 && r != -ENOENT) return false;
+    ::close(fd);
+    return true;
   }
 
   void arm_wake() {
@@ -389,6 +415,7 @@ class uring_backend final : public io_backend {
   std::uint64_t wake_buf_ = 0;
   bool defer_taskrun_ = false;
   bool cancel_fd_ = false;
+  bool sync_cancel_ = false;
   bool multishot_accept_ = false;
   std::unordered_set<acceptor*> acceptors_;
 };

@@ -38,9 +38,13 @@ struct join_state {
   // when_any: the first child to finish cancels the others. when_all: the first failure does.
   bool stop_on_first_done = false;
   std::ptrdiff_t first_done = -1;
+  // when_all rethrows this child's exception: the one that cancelled the others, not the
+  // operation_canceled that they end with in consequence.
+  std::ptrdiff_t first_failed = -1;
 
   // Returns who runs next: the parent when this was the last child.
   std::coroutine_handle<> child_done(std::size_t index, bool failed) noexcept {
+    if (failed && first_failed < 0) first_failed = std::ptrdiff_t(index);
     if (first_done < 0) {
       if (stop_on_first_done || failed) stop.request_stop();
       if (stop_on_first_done) first_done = std::ptrdiff_t(index);

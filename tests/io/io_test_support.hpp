@@ -1,0 +1,132 @@
+// Helpers shared by the io tests (on top of tests/support/test_support.hpp): an echo server, a client that exchanges a buffer with it, error
+// capture for coroutines (GoogleTest's ASSERT_* cannot be used inside one: they `return`), test
+// data, temporary directories and process-wide state (rlimits, environment) restored by RAII.
+#pragma once
+
+#include <gtest/gtest.h>
+#include <sys/resource.h>
+
+#include <coroutine>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+#include "coronet/coronet.hpp"
+#include "test_support.hpp"  // tests/support: event, next_turn, backend_from_env
+
+namespace coronet::test {
+
+// CO_ASSERT(cond): ASSERT_TRUE for coroutine bodies. Records the failure and throws, which ends
+// the coroutine and makes coronet::run rethrow into the test body.
+#define CO_ASSERT(cond)                                               \
+  do {                                                                \
+    if (!(cond)) {                                                    \
+      ADD_FAILURE() << "CO_ASSERT(" #cond ") failed";                 \
+      throw std::runtime_error("CO_ASSERT(" #cond ") failed");        \
+    }                                                                 \
+  } while (0)
+
+// n bytes of a seed-dependent pseudo-random sequence: reordered, dropped or duplicated chunks show.
+std::vector<std::byte> pattern(std::size_t n, std::uint32_t seed = 1);
+std::span<const std::byte> bytes(std::string_view s);
+std::string to_string(std::span<const std::byte> b);
+
+// What a task threw, if it threw a std::system_error.
+struct failure {
+  bool thrown = false;
+  std::error_code code;
+  std::string what;
+};
+
+template <class T>
+task<failure> failure_of(task<T> t) {
+  try {
+    co_await std::move(t);
+  } catch (const std::system_error& e) {
+    co_return failure{true, e.code(), e.what()};
+  }
+  co_return failure{};
+}
+
+// Reads `s` until end of stream, writing back everything it reads.
+task<> echo(stream s);
+// Accepts `n` connections, echoing each concurrently; returns when all of them ended.
+task<> serve_echo(detail::socket_listener& l, std::size_t n);
+// Accepts and echoes until cancelled (then cancels and joins its sessions).
+task<> serve_echo_forever(detail::socket_listener& l);
+
+// Writes `data` to `s` and then shuts down the sending side, while reading concurrently until end
+// of stream: what comes back through an echo server.
+task<std::vector<std::byte>> round_trip(stream& s, std::span<const std::byte> data);
+// Reads until end of stream.
+task<std::vector<std::byte>> read_to_end(stream& s);
+
+// A socketpair(AF_UNIX): first() adopted by a coronet::stream, the other end a raw descriptor the
+// test drives with blocking syscalls.
+struct raw_pair {
+  raw_pair();
+  ~raw_pair();
+  raw_pair(const raw_pair&) = delete;
+  raw_pair& operator=(const raw_pair&) = delete;
+  int take_first() noexcept { return std::exchange(fds[0], -1); }
+  int peer() const noexcept { return fds[1]; }
+  int fds[2] = {-1, -1};
+};
+
+// A fresh directory under the system temporary directory, removed with its contents.
+class temp_dir {
+ public:
+  temp_dir();
+  ~temp_dir();
+  temp_dir(const temp_dir&) = delete;
+  temp_dir& operator=(const temp_dir&) = delete;
+  const std::string& path() const noexcept { return path_; }
+  std::string file(std::string_view name) const { return path_ + "/" + std::string(name); }
+
+ private:
+  std::string path_;
+};
+
+// Restores RLIMIT_NOFILE as it was at construction.
+class nofile_limit {
+ public:
+  nofile_limit();
+  ~nofile_limit();
+  nofile_limit(const nofile_limit&) = delete;
+  nofile_limit& operator=(const nofile_limit&) = delete;
+  const rlimit& original() const noexcept { return saved_; }
+  // Raise the soft limit to at least `n` (not above the hard limit); false if that is too low.
+  bool ensure_at_least(rlim_t n);
+  void set_soft(rlim_t n);
+
+ private:
+  rlimit saved_{};
+};
+
+// Sets (or with nullopt unsets) an environment variable, restoring the old value at destruction.
+class scoped_env {
+ public:
+  scoped_env(const char* name, std::optional<std::string> value);
+  ~scoped_env();
+  scoped_env(const scoped_env&) = delete;
+  scoped_env& operator=(const scoped_env&) = delete;
+
+ private:
+  std::string name_;
+  std::optional<std::string> old_;
+};
+
+// The highest descriptor number open in this process.
+int highest_open_fd();
+
+// Socket option value as an int (getsockopt), throwing on failure.
+int socket_option(int fd, int level, int name);
+
+}  // namespace coronet::test

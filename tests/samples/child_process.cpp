@@ -1,0 +1,173 @@
+#include "child_process.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <system_error>
+#include <utility>
+
+extern char** environ;
+
+namespace sample_test {
+namespace {
+
+[[noreturn]] void fail(int err, const std::string& what) {
+  throw std::system_error(err, std::generic_category(), what);
+}
+
+// Appends what `fd` has to `to`; closes it and sets it to -1 at end of file.
+void drain(int& fd, std::string& to, std::string* also = nullptr) {
+  char buf[4096];
+  const ssize_t n = ::read(fd, buf, sizeof buf);
+  if (n > 0) {
+    to.append(buf, std::size_t(n));
+    if (also) also->append(buf, std::size_t(n));
+  } else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
+    ::close(fd);
+    fd = -1;
+  }
+}
+
+}  // namespace
+
+child_process::child_process(std::vector<std::string> argv) : name_(argv.at(0)) {
+  if (auto slash = name_.rfind('/'); slash != std::string::npos) name_ = name_.substr(slash + 1);
+  int out[2], err[2];
+  if (::pipe2(out, O_CLOEXEC) != 0) fail(errno, "pipe");
+  if (::pipe2(err, O_CLOEXEC) != 0) {
+    const int e = errno;
+    ::close(out[0]);
+    ::close(out[1]);
+    fail(e, "pipe");
+  }
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_adddup2(&actions, out[1], 1);
+  posix_spawn_file_actions_adddup2(&actions, err[1], 2);
+  // The child starts with default signal handling and nothing blocked, whatever this process
+  // (or a test framework) set up.
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  sigset_t none, defaults;
+  sigemptyset(&none);
+  sigemptyset(&defaults);
+  for (int s : {SIGINT, SIGTERM, SIGPIPE, SIGCHLD}) sigaddset(&defaults, s);
+  posix_spawnattr_setsigmask(&attr, &none);
+  posix_spawnattr_setsigdefault(&attr, &defaults);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+
+  std::vector<char*> args;
+  for (auto& a : argv) args.push_back(a.data());
+  args.push_back(nullptr);
+  const int rc = ::posix_spawn(&pid_, argv[0].c_str(), &actions, &attr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attr);
+  ::close(out[1]);
+  ::close(err[1]);
+  out_fd_ = out[0];
+  err_fd_ = err[0];
+  if (rc != 0) {
+    ::close(out_fd_);
+    ::close(err_fd_);
+    fail(rc, "spawn " + argv[0]);
+  }
+  // (Debian 12's <sys/pidfd.h> lacks extern "C", hence the raw system call.) -1 on kernels
+  // before 5.3: pump_until() then polls.
+  pid_fd_ = int(::syscall(SYS_pidfd_open, pid_, 0));
+}
+
+child_process::~child_process() {
+  if (!status_) {
+    ::kill(pid_, SIGKILL);
+    reap(true);
+  }
+  for (int fd : {out_fd_, err_fd_, pid_fd_})
+    if (fd >= 0) ::close(fd);
+}
+
+void child_process::reap(bool block) {
+  int st = 0;
+  pid_t r;
+  do r = ::waitpid(pid_, &st, block ? 0 : WNOHANG);
+  while (r < 0 && errno == EINTR);
+  if (r != pid_) return;
+  status_ = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+  if (pid_fd_ >= 0) {
+    ::close(pid_fd_);
+    pid_fd_ = -1;
+  }
+}
+
+void child_process::pump_until(const std::function<bool()>& done, std::chrono::milliseconds timeout,
+                               const std::string& waiting_for) {
+  using clock = std::chrono::steady_clock;
+  const auto deadline = clock::now() + timeout;
+  while (!done()) {
+    pollfd fds[3];
+    nfds_t n = 0;
+    for (int fd : {out_fd_, err_fd_, pid_fd_})
+      if (fd >= 0) fds[n++] = pollfd{fd, POLLIN, 0};
+    auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - clock::now());
+    if (left.count() <= 0) {
+      throw timeout_error(name_ + ": no " + waiting_for + " within " +
+                          std::to_string(timeout.count()) + " ms; stdout so far:\n" + out_seen_ +
+                          "stderr so far:\n" + err_);
+    }
+    // Without a pidfd, look for the child's exit every 10 ms.
+    if (!status_ && pid_fd_ < 0) left = std::min(left, std::chrono::milliseconds(10));
+    const int r = ::poll(fds, n, int(left.count()));
+    if (r < 0 && errno != EINTR) fail(errno, "poll");
+    // Output before the exit, so that what a child printed before it ended is never lost.
+    for (nfds_t i = 0; i < n; ++i) {
+      if (fds[i].revents == 0) continue;
+      if (fds[i].fd == out_fd_) drain(out_fd_, out_, &out_seen_);
+      if (fds[i].fd == err_fd_) drain(err_fd_, err_);
+    }
+    if (!status_) reap(false);
+  }
+}
+
+std::optional<std::string> child_process::read_line(std::chrono::milliseconds timeout) {
+  pump_until([&] { return out_.find('\n') != std::string::npos || out_fd_ < 0; }, timeout,
+             "line on stdout");
+  if (out_.empty()) return std::nullopt;
+  const auto nl = out_.find('\n');
+  std::string line = out_.substr(0, nl);
+  out_.erase(0, nl == std::string::npos ? nl : nl + 1);
+  return line;
+}
+
+std::vector<std::string> child_process::read_lines(std::size_t n,
+                                                   std::chrono::milliseconds timeout) {
+  std::vector<std::string> lines;
+  while (lines.size() < n)
+    if (auto line = read_line(timeout))
+      lines.push_back(std::move(*line));
+    else
+      break;
+  return lines;
+}
+
+std::string child_process::read_stderr(std::chrono::milliseconds timeout) {
+  pump_until([&] { return err_fd_ < 0; }, timeout, "end of stderr");
+  return std::exchange(err_, {});
+}
+
+void child_process::signal(int sig) {
+  if (!status_ && ::kill(pid_, sig) != 0) fail(errno, "kill " + name_);
+}
+
+int child_process::wait(std::chrono::milliseconds timeout) {
+  pump_until([&] { return status_.has_value(); }, timeout, "exit");
+  return *status_;
+}
+
+}  // namespace sample_test

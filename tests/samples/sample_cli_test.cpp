@@ -1,0 +1,106 @@
+// Every sample's command line: --help, and the usage errors that exit 2.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "child_process.hpp"
+#include "sample_harness.hpp"
+
+namespace sample_test {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+struct sample_usage {
+  std::string name;
+  std::string usage;  // the first line of the usage text
+};
+
+void PrintTo(const sample_usage& s, std::ostream* os) {
+  *os << s.name;
+}
+
+class SampleCli : public ::testing::TestWithParam<sample_usage> {};
+
+TEST_P(SampleCli, HelpPrintsUsageAndExitsZero) {
+  child_process p({sample_path(GetParam().name), "--help"});
+  EXPECT_EQ(p.read_line(), GetParam().usage);
+  const auto rest = p.read_lines(100);
+  EXPECT_THAT(rest, ::testing::Contains(StartsWith("  --help ")));
+  EXPECT_THAT(rest, ::testing::Contains(StartsWith("  --quiet ")));
+  EXPECT_EQ(p.wait(), 0);
+  EXPECT_EQ(p.read_stderr(), "");
+}
+
+TEST_P(SampleCli, UnknownFlagExitsTwoWithUsageOnStderr) {
+  child_process p({sample_path(GetParam().name), "--bogus"});
+  EXPECT_EQ(p.wait(), 2);
+  EXPECT_EQ(p.read_line(), std::nullopt) << "nothing on stdout";
+  const std::string err = p.read_stderr();
+  EXPECT_THAT(
+      err, StartsWith(GetParam().name + ": unknown option '--bogus'\n" + GetParam().usage + "\n"));
+}
+
+TEST_P(SampleCli, FlagGivenAValueExitsTwo) {
+  child_process p({sample_path(GetParam().name), "--quiet=yes"});
+  EXPECT_EQ(p.wait(), 2);
+  EXPECT_THAT(p.read_stderr(), StartsWith(GetParam().name + ": --quiet takes no value\n"));
+}
+
+TEST_P(SampleCli, PositionalArgumentExitsTwo) {
+  child_process p({sample_path(GetParam().name), "8888"});
+  EXPECT_EQ(p.wait(), 2);
+  EXPECT_THAT(p.read_stderr(), StartsWith(GetParam().name + ": unexpected argument '8888'\n"));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    EchoSamples, SampleCli,
+    ::testing::Values(
+        sample_usage{"tcp-echo-server",
+                     "usage: tcp-echo-server [--help] [--host HOST] [--port PORT] [--quiet]"},
+        sample_usage{
+            "tcp-echo-client",
+            "usage: tcp-echo-client [--help] [--host HOST] [--port PORT] [--message MESSAGE] "
+            "[--interval-ms MS] [--count N] [--quiet]"},
+        sample_usage{"pipe-echo-server",
+                     "usage: pipe-echo-server [--help] [--path PATH] [--quiet]"},
+        sample_usage{"pipe-echo-client",
+                     "usage: pipe-echo-client [--help] [--path PATH] [--message MESSAGE] "
+                     "[--interval-ms MS] [--count N] [--quiet]"}),
+    [](const ::testing::TestParamInfo<sample_usage>& info) {
+      std::string name = info.param.name;
+      std::erase(name, '-');
+      return name;
+    });
+
+// The client flags that take numbers or text check them before connecting.
+TEST(EchoClientCli, CountBelowOneExitsTwoNamingTheFlag) {
+  child_process p({sample_path("tcp-echo-client"), "--count", "0"});
+  EXPECT_EQ(p.wait(), 2);
+  EXPECT_THAT(
+      p.read_stderr(),
+      StartsWith("tcp-echo-client: --count must be a number from 1 to 1000000000, not '0'\n"));
+}
+
+TEST(EchoClientCli, IntervalThatIsNotANumberExitsTwo) {
+  child_process p({sample_path("pipe-echo-client"), "--interval-ms", "soon"});
+  EXPECT_EQ(p.wait(), 2);
+  EXPECT_THAT(p.read_stderr(), HasSubstr("--interval-ms must be a number from 1 to"));
+}
+
+TEST(EchoClientCli, EmptyMessageExitsTwo) {
+  child_process p({sample_path("tcp-echo-client"), "--message="});
+  EXPECT_EQ(p.wait(), 2);
+  EXPECT_THAT(p.read_stderr(), StartsWith("tcp-echo-client: --message must not be empty\n"));
+}
+
+TEST(EchoClientCli, MissingValueExitsTwo) {
+  child_process p({sample_path("tcp-echo-client"), "--port"});
+  EXPECT_EQ(p.wait(), 2);
+  EXPECT_THAT(p.read_stderr(), StartsWith("tcp-echo-client: --port needs a value\n"));
+}
+
+}  // namespace
+}  // namespace sample_test

@@ -1,0 +1,115 @@
+// tcp-echo-server and tcp-echo-client against each other, as the seed's server.js and client.js.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <csignal>
+#include <string>
+
+#include "child_process.hpp"
+#include "sample_harness.hpp"
+
+namespace sample_test {
+namespace {
+
+TEST(TcpEcho, ServerAndClientPrintTheSeedLinesForThreeMessages) {
+  child_process server({sample_path("tcp-echo-server"), "--port", "0"});
+  const auto port = std::to_string(listening_port(server));
+  child_process client({sample_path("tcp-echo-client"), "--port", port, "--count", "3",
+                        "--interval-ms", exchange_interval_ms});
+
+  EXPECT_EQ(client.read_lines(100), client_lines(3));  // and then the end of its output
+  EXPECT_EQ(client.wait(), 0);
+  EXPECT_EQ(client.read_stderr(), "");
+  EXPECT_EQ(server.read_lines(tcp_server_lines(3).size()), tcp_server_lines(3));
+
+  server.signal(SIGTERM);
+  EXPECT_EQ(server.read_line(), std::nullopt);
+  EXPECT_EQ(server.wait(), 0);
+  EXPECT_EQ(server.read_stderr(), "");
+}
+
+TEST(TcpEcho, ServerListensWhereItSaysAndClientSendsItsMessage) {
+  child_process server({sample_path("tcp-echo-server"), "--host", "127.0.0.1", "--port", "0"});
+  const auto port = std::to_string(listening_port(server, "127.0.0.1"));
+  child_process client({sample_path("tcp-echo-client"), "--host", "127.0.0.1", "--port", port,
+                        "--message", "hi there", "--count", "1", "--interval-ms", "1"});
+  EXPECT_EQ(client.read_lines(100), client_lines(1, "hi there"));
+  EXPECT_EQ(client.wait(), 0);
+  EXPECT_EQ(server.read_lines(4), tcp_server_lines(1, "hi there"));
+}
+
+TEST(TcpEcho, QuietSidesPrintOnlyTheConnectionLines) {
+  child_process server({sample_path("tcp-echo-server"), "--port", "0", "--quiet"});
+  const auto port = std::to_string(listening_port(server));
+  child_process client({sample_path("tcp-echo-client"), "--port", port, "--count", "3",
+                        "--interval-ms", "50", "--quiet"});
+  EXPECT_EQ(client.read_lines(100), std::vector<std::string>{"connected."});
+  EXPECT_EQ(client.wait(), 0);
+  EXPECT_EQ(server.read_lines(2),
+            (std::vector<std::string>{"socket connected", "socket disconnected"}));
+}
+
+// A second client is served while the first stays connected: one task per connection.
+TEST(TcpEcho, ServerEchoesToAClientWhileAnotherStaysConnected) {
+  child_process server({sample_path("tcp-echo-server"), "--port", "0"});
+  const auto port = std::to_string(listening_port(server));
+  child_process idle({sample_path("tcp-echo-client"), "--port", port, "--interval-ms",
+                      idle_interval_ms, "--quiet"});
+  EXPECT_EQ(idle.read_line(), "connected.");
+  EXPECT_EQ(server.read_line(), "socket connected");
+
+  child_process busy({sample_path("tcp-echo-client"), "--port", port, "--count", "2",
+                      "--interval-ms", exchange_interval_ms});
+  EXPECT_EQ(busy.read_lines(100), client_lines(2));
+  EXPECT_EQ(busy.wait(), 0);
+  EXPECT_EQ(server.read_lines(6), tcp_server_lines(2));
+
+  server.signal(SIGTERM);
+  EXPECT_EQ(server.read_lines(100), std::vector<std::string>{"socket disconnected"});
+  EXPECT_EQ(server.wait(), 0);
+  EXPECT_EQ(idle.read_lines(100), std::vector<std::string>{"disconnected."});
+}
+
+TEST(TcpEcho, ClientPrintsDisconnectedWhenTheServerIsStopped) {
+  child_process server({sample_path("tcp-echo-server"), "--port", "0", "--quiet"});
+  const auto port = std::to_string(listening_port(server));
+  child_process client({sample_path("tcp-echo-client"), "--port", port, "--interval-ms",
+                        idle_interval_ms, "--quiet"});
+  EXPECT_EQ(client.read_line(), "connected.");
+  EXPECT_EQ(server.read_line(), "socket connected");
+
+  server.signal(SIGTERM);
+  EXPECT_EQ(server.read_lines(100), std::vector<std::string>{"socket disconnected"});
+  EXPECT_EQ(server.wait(), 0);
+  EXPECT_EQ(client.read_lines(100), std::vector<std::string>{"disconnected."});
+  EXPECT_EQ(client.wait(), 0);
+  EXPECT_EQ(client.read_stderr(), "");
+}
+
+TEST(TcpEcho, ServerStopsOnSigintRightAfterStarting) {
+  child_process server({sample_path("tcp-echo-server"), "--port", "0"});
+  listening_port(server);
+  server.signal(SIGINT);
+  EXPECT_EQ(server.read_line(), std::nullopt);
+  EXPECT_EQ(server.wait(), 0) << "128 + n: killed by signal n";
+}
+
+TEST(TcpEcho, ServerSaysWhenThePortIsTaken) {
+  child_process first({sample_path("tcp-echo-server"), "--host", "127.0.0.1", "--port", "0"});
+  const auto port = std::to_string(listening_port(first, "127.0.0.1"));
+  child_process second({sample_path("tcp-echo-server"), "--host", "127.0.0.1", "--port", port});
+  EXPECT_EQ(second.wait(), 1);
+  EXPECT_EQ(second.read_stderr(), "bind 127.0.0.1:" + port + ": Address already in use\n");
+}
+
+TEST(TcpEcho, ClientReportsConnectionRefused) {
+  refusing_port nobody;
+  const auto port = std::to_string(nobody.port());
+  child_process client({sample_path("tcp-echo-client"), "--port", port});
+  EXPECT_EQ(client.wait(), 1);
+  EXPECT_EQ(client.read_line(), std::nullopt) << "nothing on stdout, not even 'connected.'";
+  EXPECT_EQ(client.read_stderr(), "connect 127.0.0.1:" + port + ": Connection refused\n");
+}
+
+}  // namespace
+}  // namespace sample_test

@@ -1,0 +1,207 @@
+// Helpers shared by coronet's tests: synchronising coroutines without sleeps (an event, a turn
+// of the loop), recording unhandled-exception reports, counting live objects, and generous
+// timing bounds for a shared, noisy machine.
+//
+//   coronet::test::event ready;
+//   coronet::spawn([](coronet::test::event& e) -> coronet::task<> { e.set(); co_return; }(ready));
+//   co_await ready.wait();
+//
+// Everything here runs on the scheduler's thread, like the coroutines it serves.
+#pragma once
+
+#include <chrono>
+#include <coroutine>
+#include <cstdlib>
+#include <exception>
+#include <optional>
+#include <stop_token>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+#include "coronet/detail/promise_base.hpp"
+#include "coronet/error.hpp"
+#include "coronet/scheduler.hpp"
+#include "coronet/task.hpp"
+
+namespace coronet::test {
+
+// A sleep that no test waits out: finishing before `prompt` proves it was cancelled.
+inline constexpr std::chrono::seconds long_sleep{10};
+// "Promptly": an upper bound far above any scheduling hiccup, far below `long_sleep`.
+inline constexpr std::chrono::seconds prompt{5};
+
+class stopwatch {
+ public:
+  std::chrono::steady_clock::duration elapsed() const {
+    return std::chrono::steady_clock::now() - start_;
+  }
+
+ private:
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+};
+
+// co_await next_turn(): resume on the next turn of the loop, after everything already ready.
+struct next_turn_awaiter {
+  bool await_ready() const noexcept { return false; }
+  void await_suspend(std::coroutine_handle<> h) const { scheduler::current().schedule(h); }
+  void await_resume() const noexcept {}
+};
+inline next_turn_awaiter next_turn() noexcept {
+  return {};
+}
+
+// A one-shot event: wait() suspends until set() (or returns at once if it already was). The
+// waiters resume on the next turn of the loop, not inside set(). Cancellable: a stop request on
+// the waiting coroutine's token ends the wait with errc::operation_canceled.
+class event {
+  class awaiter;
+
+ public:
+  event() = default;
+  event(const event&) = delete;
+  event& operator=(const event&) = delete;
+  ~event() {
+    for (awaiter* w : waiters_) w->ev_ = nullptr;
+  }
+
+  bool is_set() const noexcept { return set_; }
+  void set() {
+    set_ = true;
+    for (awaiter* w : std::exchange(waiters_, {})) w->wake(false);
+  }
+  [[nodiscard]] awaiter wait() noexcept { return awaiter(*this); }
+
+ private:
+  class awaiter {
+   public:
+    explicit awaiter(event& ev) noexcept : ev_(&ev) {}
+    awaiter(const awaiter&) = delete;
+    awaiter& operator=(const awaiter&) = delete;
+    ~awaiter() { unlink(); }  // the waiting coroutine was destroyed while suspended
+
+    bool await_ready() const noexcept { return ev_->set_; }
+    template <class Promise>
+    bool await_suspend(std::coroutine_handle<Promise> h) {
+      std::stop_token token = detail::stop_token_of(h);
+      if (token.stop_requested()) {
+        cancelled_ = true;
+        return false;
+      }
+      h_ = h;
+      ev_->waiters_.push_back(this);
+      if (token.stop_possible()) on_stop_.emplace(std::move(token), stop_fn{this});
+      return true;
+    }
+    void await_resume() {
+      on_stop_.reset();
+      if (cancelled_)
+        throw std::system_error(std::make_error_code(std::errc::operation_canceled), "event wait");
+    }
+
+   private:
+    friend class event;
+    struct stop_fn {
+      awaiter* self;
+      void operator()() const noexcept {
+        if (!self->h_) return;  // set() already woke it
+        self->unlink();
+        self->wake(true);
+      }
+    };
+    void unlink() noexcept {
+      if (!ev_ || !h_) return;
+      std::erase(ev_->waiters_, this);
+    }
+    void wake(bool cancelled) {
+      cancelled_ = cancelled;
+      scheduler::current().schedule(std::exchange(h_, {}));
+    }
+
+    event* ev_;
+    std::coroutine_handle<> h_;
+    bool cancelled_ = false;
+    std::optional<std::stop_callback<stop_fn>> on_stop_;
+  };
+
+  bool set_ = false;
+  std::vector<awaiter*> waiters_;
+};
+
+// While alive, records what reaches the unhandled exception handler instead of printing it;
+// restores the previous handler when destroyed. One at a time.
+class unhandled_reports {
+ public:
+  struct report {
+    std::string where;
+    std::string what;  // what() of a std::exception, "" otherwise
+    std::exception_ptr error;
+  };
+
+  unhandled_reports() : prev_(set_unhandled_exception_handler(&record)) { active() = this; }
+  ~unhandled_reports() {
+    active() = nullptr;
+    set_unhandled_exception_handler(prev_);
+  }
+  unhandled_reports(const unhandled_reports&) = delete;
+  unhandled_reports& operator=(const unhandled_reports&) = delete;
+
+  const std::vector<report>& all() const noexcept { return reports_; }
+  std::size_t size() const noexcept { return reports_.size(); }
+
+ private:
+  static unhandled_reports*& active() {
+    static unhandled_reports* p = nullptr;
+    return p;
+  }
+  static void record(std::exception_ptr e, std::string_view where) {
+    std::string what;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      what = ex.what();
+    } catch (...) {
+    }
+    if (active()) active()->reports_.push_back({std::string(where), std::move(what), std::move(e)});
+  }
+
+  unhandled_exception_handler prev_;
+  std::vector<report> reports_;
+};
+
+// Counts the instances alive (copies and moves included). Pass one by value to a coroutine to
+// see whether its frame was freed: the parameter copy lives in the frame.
+class live_counter {
+ public:
+  explicit live_counter(int& live) noexcept : live_(&live) { ++*live_; }
+  live_counter(const live_counter& o) noexcept : live_(o.live_) { ++*live_; }
+  live_counter& operator=(const live_counter&) = delete;
+  ~live_counter() { --*live_; }
+
+ private:
+  int* live_;
+};
+
+// The error code of the std::system_error that `t` ends with, or an empty code if it succeeds.
+// Any other exception propagates.
+template <class T>
+task<std::error_code> error_of(task<T> t) {
+  try {
+    co_await std::move(t);
+  } catch (const std::system_error& e) {
+    co_return e.code();
+  }
+  co_return std::error_code{};
+}
+
+// The backend name (scheduler::backend_name()) that CORONET_BACKEND asks for, or "" when unset.
+inline std::string_view backend_from_env() {
+  const char* env = std::getenv("CORONET_BACKEND");
+  std::string_view v = env ? env : "";
+  if (v == "uring" || v == "io_uring") return "io_uring";
+  return v;
+}
+
+}  // namespace coronet::test
