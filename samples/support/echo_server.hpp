@@ -2,8 +2,9 @@
 // connection callback and the accept loop. They differ only in the listener and in how they
 // word the connect and disconnect lines, which each sample passes in.
 //
+//   const sample::echo_server_options options{"socket connected", "socket disconnected"};
 //   auto server = coronet::tcp::listener::bind({"0.0.0.0", 8888});
-//   co_return co_await sample::serve_echo(server, {"socket connected", "socket disconnected"});
+//   co_return co_await sample::serve_echo(server, options);
 #pragma once
 
 #include <exception>
@@ -24,7 +25,8 @@ struct echo_server_options {
 coronet::task<> echo(coronet::stream socket, echo_server_options options);
 
 // server.listen(): echo to every client that connects, each in its own task, until cancelled
-// (Ctrl-C); then close every connection and wait for its "disconnected" line.
+// (Ctrl-C); then close every connection and wait for its "disconnected" line. Ends only by
+// throwing: the cancellation, or the listener's failure.
 template <class Listener>
 coronet::task<int> serve_echo(Listener& server, echo_server_options options) {
   coronet::task_group clients;

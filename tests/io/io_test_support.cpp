@@ -69,7 +69,8 @@ task<> write_then_shutdown(stream& s, std::span<const std::byte> data) {
 task<std::vector<std::byte>> read_to_end(stream& s) {
   std::vector<std::byte> out;
   std::vector<std::byte> buf(64 * 1024);
-  while (std::size_t n = co_await s.read_some(buf)) out.insert(out.end(), buf.begin(), buf.begin() + n);
+  while (std::size_t n = co_await s.read_some(buf))
+    out.insert(out.end(), buf.begin(), buf.begin() + n);
   co_return out;
 }
 
@@ -104,7 +105,9 @@ nofile_limit::nofile_limit() {
     throw std::system_error(errno, std::system_category(), "getrlimit");
 }
 
-nofile_limit::~nofile_limit() { ::setrlimit(RLIMIT_NOFILE, &saved_); }
+nofile_limit::~nofile_limit() {
+  ::setrlimit(RLIMIT_NOFILE, &saved_);
+}
 
 bool nofile_limit::ensure_at_least(rlim_t n) {
   rlimit cur{};

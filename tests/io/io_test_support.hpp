@@ -1,6 +1,7 @@
-// Helpers shared by the io tests (on top of tests/support/test_support.hpp): an echo server, a client that exchanges a buffer with it, error
-// capture for coroutines (GoogleTest's ASSERT_* cannot be used inside one: they `return`), test
-// data, temporary directories and process-wide state (rlimits, environment) restored by RAII.
+// Helpers shared by the io tests (on top of tests/support/test_support.hpp): an echo server, a
+// client that exchanges a buffer with it, error capture for coroutines (GoogleTest's ASSERT_*
+// cannot be used inside one: they `return`), test data, temporary directories and process-wide
+// state (rlimits, environment) restored by RAII.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -25,12 +26,12 @@ namespace coronet::test {
 
 // CO_ASSERT(cond): ASSERT_TRUE for coroutine bodies. Records the failure and throws, which ends
 // the coroutine and makes coronet::run rethrow into the test body.
-#define CO_ASSERT(cond)                                               \
-  do {                                                                \
-    if (!(cond)) {                                                    \
-      ADD_FAILURE() << "CO_ASSERT(" #cond ") failed";                 \
-      throw std::runtime_error("CO_ASSERT(" #cond ") failed");        \
-    }                                                                 \
+#define CO_ASSERT(cond)                                        \
+  do {                                                         \
+    if (!(cond)) {                                             \
+      ADD_FAILURE() << "CO_ASSERT(" #cond ") failed";          \
+      throw std::runtime_error("CO_ASSERT(" #cond ") failed"); \
+    }                                                          \
   } while (0)
 
 // n bytes of a seed-dependent pseudo-random sequence: reordered, dropped or duplicated chunks show.

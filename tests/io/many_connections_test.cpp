@@ -64,7 +64,8 @@ TEST(ManyConnections, ThousandConcurrentEchoes) {
     co_return std::move(std::get<1>(r));
   });
   ASSERT_EQ(ok.size(), n);
-  for (std::size_t i = 0; i < n; ++i) EXPECT_TRUE(ok[i]) << "client " << i << " got other data back";
+  for (std::size_t i = 0; i < n; ++i)
+    EXPECT_TRUE(ok[i]) << "client " << i << " got other data back";
 }
 
 }  // namespace

@@ -14,9 +14,8 @@ namespace coronet::test {
 namespace {
 
 TEST(Resolve, NumericAddressIsReturnedAsIs) {
-  const auto addrs = run([]() -> task<std::vector<socket_address>> {
-    co_return co_await resolve("127.0.0.1", 8080);
-  });
+  const auto addrs = run(
+      []() -> task<std::vector<socket_address>> { co_return co_await resolve("127.0.0.1", 8080); });
   ASSERT_EQ(addrs.size(), 1u);
   EXPECT_EQ(addrs[0].to_string(), "127.0.0.1:8080");
 }
@@ -29,9 +28,8 @@ TEST(Resolve, BracketedIpv6IsNumeric) {
 }
 
 TEST(Resolve, LocalhostResolvesToALoopbackAddress) {
-  const auto addrs = run([]() -> task<std::vector<socket_address>> {
-    co_return co_await resolve("localhost", 4242);
-  });
+  const auto addrs = run(
+      []() -> task<std::vector<socket_address>> { co_return co_await resolve("localhost", 4242); });
   ASSERT_FALSE(addrs.empty());
   const bool loopback = std::any_of(addrs.begin(), addrs.end(), [](const socket_address& a) {
     return a.to_string() == "127.0.0.1:4242" || a.to_string() == "[::1]:4242";
@@ -41,9 +39,8 @@ TEST(Resolve, LocalhostResolvesToALoopbackAddress) {
 }
 
 TEST(Resolve, InvalidNameThrowsWithTheName) {
-  const failure f = run([]() -> task<failure> {
-    co_return co_await failure_of(resolve("nonexistent.invalid", 80));
-  });
+  const failure f = run(
+      []() -> task<failure> { co_return co_await failure_of(resolve("nonexistent.invalid", 80)); });
   ASSERT_TRUE(f.thrown);
   EXPECT_EQ(f.what.rfind("resolve nonexistent.invalid: ", 0), 0u) << f.what;
   EXPECT_TRUE(f.code.category() == resolver_category() ||

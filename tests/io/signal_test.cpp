@@ -62,8 +62,9 @@ TEST(Signal, CancelledWaitConsumesNoSignal) {
   auto r = run([]() -> task<std::tuple<failure, int>> {
     std::vector<int> signals{SIGUSR1};
     std::stop_source stop;
-    auto first = co_await when_all(
-        failure_of(with_stop_token(stop.get_token(), wait_for_signal(signals))), request_stop(stop));
+    auto first =
+        co_await when_all(failure_of(with_stop_token(stop.get_token(), wait_for_signal(signals))),
+                          request_stop(stop));
     ::kill(::getpid(), SIGUSR1);
     const int sig = co_await wait_for_signal(signals);
     co_return std::tuple{std::get<0>(first), sig};

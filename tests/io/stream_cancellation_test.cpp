@@ -25,14 +25,18 @@ bool untouched(const std::vector<std::byte>& buf) {
   return std::all_of(buf.begin(), buf.end(), [](std::byte b) { return b == fill; });
 }
 
-task<std::size_t> read_into(stream& s, std::span<std::byte> buf) { co_return co_await s.read_some(buf); }
+task<std::size_t> read_into(stream& s, std::span<std::byte> buf) {
+  co_return co_await s.read_some(buf);
+}
 
 task<> request_stop(std::stop_source& stop) {
   stop.request_stop();
   co_return;
 }
 
-task<> sleep_task(std::chrono::milliseconds d) { co_await sleep_for(d); }
+task<> sleep_task(std::chrono::milliseconds d) {
+  co_await sleep_for(d);
+}
 
 // After a cancelled read: the peer sends, a new buffer receives it, the old one kept its fill.
 struct after_cancel {
@@ -124,9 +128,9 @@ TEST(StreamCancellation, CancelRacingArrivedDataLosesNothing) {
     std::vector<std::byte> buf(16);
     std::stop_source stop;
     std::size_t n = 0;
-    auto both = co_await when_all(
-        failure_of(with_stop_token(stop.get_token(), read_counting(s, buf, n))),
-        request_stop(stop));
+    auto both =
+        co_await when_all(failure_of(with_stop_token(stop.get_token(), read_counting(s, buf, n))),
+                          request_stop(stop));
     const failure& f = std::get<0>(both);
     CO_ASSERT(!f.thrown || f.code == std::errc::operation_canceled);
     if (f.thrown) n = co_await s.read_some(buf);
@@ -185,7 +189,9 @@ TEST(StreamCancellation, SchedulerShutdownDestroysATaskSuspendedInWriteAll) {
   EXPECT_TRUE(std::equal(got.begin(), got.end(), data.begin()));
 }
 
-task<> write_all_of(stream& s, std::span<const std::byte> data) { co_await s.write_all(data); }
+task<> write_all_of(stream& s, std::span<const std::byte> data) {
+  co_await s.write_all(data);
+}
 
 TEST(StreamCancellation, StopSourceCancelsBlockedWriteAll) {
   const auto data = pattern(8 * 1024 * 1024, 12);

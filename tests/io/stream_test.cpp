@@ -202,7 +202,9 @@ TEST(Stream, PeerResetFailsOnlyThatStreamWithContext) {
 }
 
 std::atomic<int> sigpipes{0};
-extern "C" void count_sigpipe(int) { sigpipes.fetch_add(1); }
+extern "C" void count_sigpipe(int) {
+  sigpipes.fetch_add(1);
+}
 
 // Restores SIGPIPE's disposition.
 struct sigpipe_counter {
@@ -306,9 +308,8 @@ TEST(Stream, LocalAndRemoteAddressesMatchBothEnds) {
 }
 
 task<failure> read_once(stream& s, std::span<std::byte> buf) {
-  return failure_of([](stream& s, std::span<std::byte> buf) -> task<> {
-    co_await s.read_some(buf);
-  }(s, buf));
+  return failure_of(
+      [](stream& s, std::span<std::byte> buf) -> task<> { co_await s.read_some(buf); }(s, buf));
 }
 
 task<> close_now(stream& s) {

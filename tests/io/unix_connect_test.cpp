@@ -16,7 +16,8 @@ namespace {
 TEST(UnixConnect, MissingPathFailsWithEnoentAndThePath) {
   temp_dir dir;
   const std::string path = dir.file("missing.sock");
-  const failure f = run([&]() -> task<failure> { co_return co_await failure_of(unix::connect(path)); });
+  const failure f =
+      run([&]() -> task<failure> { co_return co_await failure_of(unix::connect(path)); });
   ASSERT_TRUE(f.thrown);
   EXPECT_EQ(f.code, std::errc::no_such_file_or_directory) << f.what;
   EXPECT_EQ(f.what, "connect " + path + ": No such file or directory");
