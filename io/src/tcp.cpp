@@ -24,7 +24,8 @@ endpoint endpoint::parse(std::string_view text) {
   if (host.find(':') != std::string_view::npos && !(host.starts_with('[') && host.ends_with(']')))
     throw std::invalid_argument("an IPv6 address needs brackets: '" + std::string(text) + "'");
   if (host.starts_with('[')) {
-    if (!host.ends_with(']')) throw std::invalid_argument("unbalanced '[' in '" + std::string(text) + "'");
+    if (!host.ends_with(']'))
+      throw std::invalid_argument("unbalanced '[' in '" + std::string(text) + "'");
     host = host.substr(1, host.size() - 2);
   }
   unsigned value = 0;

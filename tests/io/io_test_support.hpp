@@ -7,7 +7,6 @@
 #include <gtest/gtest.h>
 #include <sys/resource.h>
 
-#include <coroutine>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -69,8 +68,8 @@ task<std::vector<std::byte>> round_trip(stream& s, std::span<const std::byte> da
 // Reads until end of stream.
 task<std::vector<std::byte>> read_to_end(stream& s);
 
-// A socketpair(AF_UNIX): first() adopted by a coronet::stream, the other end a raw descriptor the
-// test drives with blocking syscalls.
+// A socketpair(AF_UNIX): one end for a coronet::stream (take_first()), the other a raw descriptor
+// the test drives with blocking syscalls.
 struct raw_pair {
   raw_pair();
   ~raw_pair();

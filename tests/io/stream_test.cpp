@@ -25,7 +25,7 @@ task<std::vector<std::byte>> echo_client(std::uint16_t port, std::span<const std
   co_return co_await round_trip(s, data);
 }
 
-// Sends `size` bytes through a coronet echo server and returns what came back.
+// Sends `data` through a coronet echo server and returns what came back.
 std::vector<std::byte> echo_through_server(const std::vector<std::byte>& data) {
   return run([&]() -> task<std::vector<std::byte>> {
     auto server = tcp::listener::bind({"127.0.0.1", 0});
@@ -83,9 +83,9 @@ task<> write_then_close(tcp::listener& l, std::string_view data) {
   co_await s.write_all(data);
 }
 
-task<failure> connect_and_read_exact(std::uint16_t port, std::size_t n, std::string* local) {
+task<failure> connect_and_read_exact(std::uint16_t port, std::size_t n, std::string* peer) {
   stream s = co_await tcp::connect("127.0.0.1", port);
-  *local = s.remote_address().to_string();
+  *peer = s.remote_address().to_string();
   std::vector<std::byte> buf(n);
   co_return co_await failure_of(
       [](stream& s, std::span<std::byte> b) -> task<> { co_await s.read_exact(b); }(s, buf));

@@ -71,6 +71,28 @@ TEST(UnixListener, BindOverALiveServerFailsAndLeavesItServing) {
   EXPECT_EQ(std::get<1>(r), "still here");
 }
 
+// Finding out that the server is live must not cost it a phantom client (a probe connection
+// would sit in its backlog, where a Unix connect lands synchronously).
+TEST(UnixListener, BindOverALiveServerSendsItNoConnection) {
+  temp_dir dir;
+  const std::string path = dir.file("quiet.sock");
+  const int live = ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  ASSERT_GE(live, 0);
+  const socket_address addr = socket_address::unix_path(path);
+  ASSERT_EQ(::bind(live, addr.native(), addr.size()), 0);
+  ASSERT_EQ(::listen(live, 8), 0);
+  failure f = run([&]() -> task<failure> {
+    co_return co_await failure_of([](std::string path) -> task<> {
+      auto second = unix::listener::bind(path);
+      co_return;
+    }(path));
+  });
+  EXPECT_EQ(f.code, std::errc::address_in_use) << f.what;
+  EXPECT_LT(::accept4(live, nullptr, nullptr, SOCK_CLOEXEC), 0);
+  EXPECT_EQ(errno, EAGAIN);
+  ::close(live);
+}
+
 TEST(UnixListener, StaleSocketFileIsReplaced) {
   temp_dir dir;
   const std::string path = dir.file("stale.sock");
