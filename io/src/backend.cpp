@@ -1,4 +1,6 @@
 // Choosing the backend of a new scheduler.
+#include <unistd.h>
+
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
@@ -18,8 +20,8 @@ namespace {
 void log_choice(std::string_view name, std::string_view why) {
   static std::atomic<bool> logged{false};  // once per process, not once per scheduler thread
   if (!std::getenv("CORONET_DEBUG") || logged.exchange(true)) return;
-  std::fprintf(stderr, "coronet: backend %.*s%.*s\n", int(name.size()), name.data(), int(why.size()),
-               why.data());
+  std::fprintf(stderr, "coronet: backend %.*s%.*s\n", int(name.size()), name.data(),
+               int(why.size()), why.data());
 }
 
 }  // namespace
@@ -38,11 +40,13 @@ std::unique_ptr<io_backend> make_backend() {
       log_choice(b->name(), " (CORONET_BACKEND=uring)");
       return b;
     } catch (const std::system_error& e) {
-      throw std::system_error(e.code(), std::string("CORONET_BACKEND=uring but io_uring is unavailable: ") + e.what());
+      throw std::system_error(
+          e.code(), std::string("CORONET_BACKEND=uring but io_uring is unavailable: ") + e.what());
     }
   }
   if (!forced.empty()) {
-    throw std::invalid_argument("CORONET_BACKEND must be 'uring' or 'asio', not '" + std::string(forced) + "'");
+    throw std::invalid_argument("CORONET_BACKEND must be 'uring' or 'asio', not '" +
+                                std::string(forced) + "'");
   }
   try {
     auto b = make_uring_backend();
@@ -61,6 +65,21 @@ std::unique_ptr<io_backend> make_backend() {
   }
 }
 
-io_backend& current_backend() { return static_cast<io_backend&>(scheduler::current().loop()); }
+io_backend& current_backend() {
+  return static_cast<io_backend&>(scheduler::current().loop());
+}
+
+io_backend& adopt(io_handle& h, int fd) {
+  h = io_handle{fd, nullptr};
+  try {
+    io_backend& b = current_backend();
+    b.open(h);
+    return b;
+  } catch (...) {
+    if (h.fd >= 0) ::close(h.fd);  // open() closes it itself when it fails
+    h.fd = -1;
+    throw;
+  }
+}
 
 }  // namespace coronet::detail

@@ -40,12 +40,13 @@ task<int> wait_for_signal(std::vector<int> signals) {
   sigset_t set;
   sigemptyset(&set);
   for (int s : signals) sigaddset(&set, s);
-  if (pthread_sigmask(SIG_BLOCK, &set, nullptr) != 0) throw_errno(errno, "wait_for_signal: sigprocmask");
+  if (pthread_sigmask(SIG_BLOCK, &set, nullptr) != 0)
+    throw_errno(errno, "wait_for_signal: sigprocmask");
   const int fd = ::signalfd(-1, &set, SFD_CLOEXEC);
   if (fd < 0) throw_errno(errno, "wait_for_signal: signalfd");
-  detail::io_backend& b = detail::current_backend();
-  handle_guard g{b, {fd, nullptr}};
-  b.open(g.h);
+  detail::io_handle h;
+  detail::io_backend& b = detail::adopt(h, fd);
+  handle_guard g{b, h};
   signalfd_siginfo info{};
   for (;;) {
     const int r = co_await read_awaiter(b, g.h, &info, sizeof info);

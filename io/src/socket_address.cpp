@@ -49,7 +49,8 @@ socket_address socket_address::unix_path(std::string_view path) {
   const bool abstract = path.front() == '@';
   if (path.size() + (abstract ? 0 : 1) > sizeof(un->sun_path))
     throw std::invalid_argument("Unix socket path too long (max " +
-                                std::to_string(sizeof(un->sun_path) - 1) + " bytes): " + std::string(path));
+                                std::to_string(sizeof(un->sun_path) - 1) +
+                                " bytes): " + std::string(path));
   std::memcpy(un->sun_path, path.data(), path.size());
   if (abstract) un->sun_path[0] = '\0';
   a.len_ = socklen_t(offsetof(sockaddr_un, sun_path) + path.size() + (abstract ? 0 : 1));
@@ -66,7 +67,8 @@ socket_address socket_address::from_native(const sockaddr* sa, socklen_t len) no
 
 std::uint16_t socket_address::port() const noexcept {
   if (family() == AF_INET) return ntohs(reinterpret_cast<const sockaddr_in*>(&storage_)->sin_port);
-  if (family() == AF_INET6) return ntohs(reinterpret_cast<const sockaddr_in6*>(&storage_)->sin6_port);
+  if (family() == AF_INET6)
+    return ntohs(reinterpret_cast<const sockaddr_in6*>(&storage_)->sin6_port);
   return 0;
 }
 
@@ -75,7 +77,8 @@ std::string socket_address::host() const {
   if (family() == AF_INET)
     inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(&storage_)->sin_addr, buf, sizeof buf);
   else if (family() == AF_INET6)
-    inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(&storage_)->sin6_addr, buf, sizeof buf);
+    inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(&storage_)->sin6_addr, buf,
+              sizeof buf);
   return buf;
 }
 

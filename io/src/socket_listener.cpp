@@ -70,15 +70,7 @@ bool is_resource_shortage(int err) {
 }  // namespace
 
 socket_listener::socket_listener(int fd, socket_address local)
-    : handle_{fd, nullptr}, backend_(&current_backend()), local_(std::move(local)) {
-  try {
-    backend_->open(handle_);
-  } catch (...) {
-    if (handle_.fd >= 0) ::close(handle_.fd);  // open() closes it itself when it can
-    handle_.fd = -1;
-    throw;
-  }
-}
+    : backend_(&adopt(handle_, fd)), local_(std::move(local)) {}
 
 socket_listener::socket_listener(socket_listener&& o) noexcept
     : handle_(std::exchange(o.handle_, {})),
@@ -105,7 +97,7 @@ void socket_listener::close() noexcept {
   if (handle_.fd < 0) return;
   backend_->close(handle_);
   if (!path_.empty()) {
-    struct stat st{};
+    struct stat st {};
     if (::lstat(path_.c_str(), &st) == 0 && st.st_dev == dev_ && st.st_ino == ino_)
       ::unlink(path_.c_str());
     path_.clear();
@@ -129,8 +121,8 @@ task<stream> socket_listener::accept() {
     if (is_transient(err)) continue;
     if (is_resource_shortage(err)) {
       if (!warned) {
-        std::fprintf(stderr, "coronet: accept %s: %s; retrying with back-off\n", local_.to_string().c_str(),
-                     std::strerror(err));
+        std::fprintf(stderr, "coronet: accept %s: %s; retrying with back-off\n",
+                     local_.to_string().c_str(), std::strerror(err));
         warned = true;
       }
       co_await sleep_for(backoff);

@@ -93,15 +93,7 @@ template class transfer_all_awaiter<false>;
 }  // namespace detail
 
 stream::stream(int fd, socket_address peer)
-    : handle_{fd, nullptr}, backend_(&detail::current_backend()), peer_(std::move(peer)) {
-  try {
-    backend_->open(handle_);
-  } catch (...) {
-    if (handle_.fd >= 0) ::close(handle_.fd);  // open() closes it itself when it can
-    handle_.fd = -1;
-    throw;
-  }
-}
+    : backend_(&detail::adopt(handle_, fd)), peer_(std::move(peer)) {}
 
 stream::stream(stream&& o) noexcept
     : handle_(std::exchange(o.handle_, {})), backend_(o.backend_), peer_(o.peer_) {}
@@ -121,7 +113,8 @@ void stream::close() noexcept {
 }
 
 void stream::shutdown() {
-  if (::shutdown(handle_.fd, SHUT_WR) != 0) throw_errno(errno, detail::stream_context(*this, "shutdown"));
+  if (::shutdown(handle_.fd, SHUT_WR) != 0)
+    throw_errno(errno, detail::stream_context(*this, "shutdown"));
 }
 
 void stream::set_nodelay(bool on) {

@@ -81,7 +81,8 @@ listener listener::bind(const endpoint& ep, const listen_options& opt) {
 }
 
 listener listener::bind(const socket_address& addr, const listen_options& opt) {
-  if (!addr.is_ip()) throw std::invalid_argument("tcp::listener::bind: not an IP address: " + addr.to_string());
+  if (!addr.is_ip())
+    throw std::invalid_argument("tcp::listener::bind: not an IP address: " + addr.to_string());
   const int fd = ::socket(addr.family(), SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) throw_errno(errno, "bind " + addr.to_string() + ": socket");
   if (opt.reuse_address) set_flag(fd, SOL_SOCKET, SO_REUSEADDR, true, addr);
@@ -98,9 +99,13 @@ listener listener::bind(const socket_address& addr, const listen_options& opt) {
   return listener(fd, local);
 }
 
-task<stream> connect(socket_address addr) { return detail::connect_to(std::move(addr)); }
+task<stream> connect(socket_address addr) {
+  return detail::connect_to(std::move(addr));
+}
 
-task<stream> connect(endpoint ep) { return connect(std::move(ep.host), ep.port); }
+task<stream> connect(endpoint ep) {
+  return connect(std::move(ep.host), ep.port);
+}
 
 task<stream> connect(std::string host, std::uint16_t port) {
   std::vector<socket_address> addrs = co_await resolve(host, port);

@@ -21,9 +21,8 @@ namespace detail {
 template <class... T, std::size_t... I>
 task<std::tuple<stored_t<T>...>> when_all_impl(std::index_sequence<I...>, task<T>... tasks) {
   std::tuple<outcome<T>...> outcomes;
-  std::vector<join_child> children;
-  children.reserve(sizeof...(T));
-  (children.push_back(make_join_child(std::move(tasks), std::get<I>(outcomes))), ...);
+  std::vector<join_child> children =
+      make_join_children(std::index_sequence<I...>{}, outcomes, tasks...);
   join_state state;
   co_await join_awaiter(state, children);
   if (state.first_failed >= 0) {
@@ -42,12 +41,10 @@ task<std::tuple<detail::stored_t<T>...>> when_all(task<T>... tasks) {
 }
 
 template <class T>
-task<std::conditional_t<std::is_void_v<T>, void, std::vector<T>>> when_all(std::vector<task<T>> tasks) {
+task<std::conditional_t<std::is_void_v<T>, void, std::vector<T>>> when_all(
+    std::vector<task<T>> tasks) {
   std::vector<detail::outcome<T>> outcomes(tasks.size());
-  std::vector<detail::join_child> children;
-  children.reserve(tasks.size());
-  for (std::size_t i = 0; i < tasks.size(); ++i)
-    children.push_back(detail::make_join_child(std::move(tasks[i]), outcomes[i]));
+  std::vector<detail::join_child> children = detail::make_join_children(tasks, outcomes);
   detail::join_state state;
   co_await detail::join_awaiter(state, children);
   if (state.first_failed >= 0)

@@ -29,9 +29,8 @@ inline void report_loser(const std::exception_ptr& e) {
 template <class... T, std::size_t... I>
 task<std::variant<stored_t<T>...>> when_any_impl(std::index_sequence<I...>, task<T>... tasks) {
   std::tuple<outcome<T>...> outcomes;
-  std::vector<join_child> children;
-  children.reserve(sizeof...(T));
-  (children.push_back(make_join_child(std::move(tasks), std::get<I>(outcomes))), ...);
+  std::vector<join_child> children =
+      make_join_children(std::index_sequence<I...>{}, outcomes, tasks...);
   join_state state;
   state.stop_on_first_done = true;
   co_await join_awaiter(state, children);
@@ -46,8 +45,7 @@ task<std::variant<stored_t<T>...>> when_any_impl(std::index_sequence<I...>, task
 }  // namespace detail
 
 template <class... T>
-  requires(sizeof...(T) > 0)
-task<std::variant<detail::stored_t<T>...>> when_any(task<T>... tasks) {
+requires(sizeof...(T) > 0) task<std::variant<detail::stored_t<T>...>> when_any(task<T>... tasks) {
   return detail::when_any_impl(std::index_sequence_for<T...>{}, std::move(tasks)...);
 }
 
@@ -57,10 +55,7 @@ task<std::conditional_t<std::is_void_v<T>, std::size_t, std::pair<std::size_t, T
     std::vector<task<T>> tasks) {
   if (tasks.empty()) throw std::invalid_argument("when_any: no tasks");
   std::vector<detail::outcome<T>> outcomes(tasks.size());
-  std::vector<detail::join_child> children;
-  children.reserve(tasks.size());
-  for (std::size_t i = 0; i < tasks.size(); ++i)
-    children.push_back(detail::make_join_child(std::move(tasks[i]), outcomes[i]));
+  std::vector<detail::join_child> children = detail::make_join_children(tasks, outcomes);
   detail::join_state state;
   state.stop_on_first_done = true;
   co_await detail::join_awaiter(state, children);

@@ -110,6 +110,26 @@ join_child make_join_child(task<T> t, outcome<T>& out) {
   return c;
 }
 
+// One join_child per task, each storing into its outcome.
+template <class... T, std::size_t... I>
+std::vector<join_child> make_join_children(std::index_sequence<I...>,
+                                           std::tuple<outcome<T>...>& outcomes, task<T>&... tasks) {
+  std::vector<join_child> children;
+  children.reserve(sizeof...(T));
+  (children.push_back(make_join_child(std::move(tasks), std::get<I>(outcomes))), ...);
+  return children;
+}
+
+template <class T>
+std::vector<join_child> make_join_children(std::vector<task<T>>& tasks,
+                                           std::vector<outcome<T>>& outcomes) {
+  std::vector<join_child> children;
+  children.reserve(tasks.size());
+  for (std::size_t i = 0; i < tasks.size(); ++i)
+    children.push_back(make_join_child(std::move(tasks[i]), outcomes[i]));
+  return children;
+}
+
 // Awaiting this starts every child and resumes the awaiting coroutine when all have finished.
 class join_awaiter {
  public:

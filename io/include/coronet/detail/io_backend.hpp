@@ -63,4 +63,8 @@ std::unique_ptr<io_backend> make_backend();
 // The backend of the current scheduler.
 io_backend& current_backend();
 
+// Put `fd` under the current scheduler's backend as `h` and return that backend; on failure
+// (no scheduler, open() failing) `fd` is closed and the exception propagates.
+io_backend& adopt(io_handle& h, int fd);
+
 }  // namespace coronet::detail
