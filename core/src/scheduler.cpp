@@ -2,8 +2,8 @@
 
 #include <mutex>
 
-#include "coronet/error.hpp"
 #include <stdexcept>
+#include "coronet/error.hpp"
 
 namespace coronet {
 namespace detail {
@@ -24,8 +24,12 @@ namespace {
 thread_local scheduler* t_current = nullptr;
 }
 
-scheduler::current_guard::current_guard(scheduler* s) : prev(t_current) { t_current = s; }
-scheduler::current_guard::~current_guard() { t_current = prev; }
+scheduler::current_guard::current_guard(scheduler* s) : prev(t_current) {
+  t_current = s;
+}
+scheduler::current_guard::~current_guard() {
+  t_current = prev;
+}
 
 scheduler::scheduler(std::unique_ptr<detail::event_loop> loop)
     : loop_(std::move(loop)), remote_(std::make_shared<detail::remote_queue>()) {
@@ -54,19 +58,27 @@ scheduler::~scheduler() {
 }
 
 scheduler& scheduler::current() {
-  if (!t_current) throw std::logic_error("coronet: no scheduler runs on this thread (use coronet::run)");
+  if (!t_current)
+    throw std::logic_error("coronet: no scheduler runs on this thread (use coronet::run)");
   return *t_current;
 }
 
-scheduler* scheduler::try_current() noexcept { return t_current; }
+scheduler* scheduler::try_current() noexcept {
+  return t_current;
+}
+
+bool remote_scheduler::post(std::function<void()> fn) const {
+  if (!q_) return false;
+  std::lock_guard lock(q_->mutex);
+  if (q_->closed) return false;
+  q_->items.push_back(std::move(fn));
+  q_->nonempty.store(true, std::memory_order_release);
+  q_->loop->wake();
+  return true;
+}
 
 bool scheduler::post(std::function<void()> fn) {
-  std::lock_guard lock(remote_->mutex);
-  if (remote_->closed) return false;
-  remote_->items.push_back(std::move(fn));
-  remote_->nonempty.store(true, std::memory_order_release);
-  remote_->loop->wake();
-  return true;
+  return remote_scheduler(remote_).post(std::move(fn));
 }
 
 void scheduler::link_detached(detail::detached_node& n) noexcept {

@@ -50,7 +50,7 @@ class lookup_awaiter {
       return false;
     }
     l_->waiter = h;
-    scheduler* s = &scheduler::current();
+    remote_scheduler s = scheduler::current().remote();
     std::thread([l = l_, s] {
       addrinfo hints{};
       hints.ai_socktype = SOCK_STREAM;
@@ -64,7 +64,7 @@ class lookup_awaiter {
         addrs.push_back(socket_address::from_native(ai->ai_addr, ai->ai_addrlen));
       if (res) ::freeaddrinfo(res);
       // If the scheduler is gone, post() drops this and `l` dies with the lambda.
-      s->post([l, rc, err, addrs = std::move(addrs)]() mutable {
+      s.post([l, rc, err, addrs = std::move(addrs)]() mutable {
         l->gai_error = rc;
         l->sys_errno = err;
         l->addrs = std::move(addrs);

@@ -3,6 +3,7 @@
 #include <array>
 #include <cstddef>
 #include <string>
+#include <string_view>
 #include <system_error>
 
 #include "cli.hpp"
@@ -14,10 +15,10 @@ coronet::task<> echo(coronet::stream socket, echo_server_options options) {
   std::array<char, 16384> buf;
   try {
     while (std::size_t n = co_await socket.read_some(buf)) {
-      const std::string data(buf.data(), n);
-      if (!options.quiet) say("receive: " + data);
+      const std::string_view data(buf.data(), n);
+      if (!options.quiet) say("receive: " + std::string(data));
       co_await socket.write_all(data);
-      if (!options.quiet) say("send: " + data);
+      if (!options.quiet) say("send: " + std::string(data));
     }
   } catch (const std::system_error& e) {
     if (!coronet::is_cancellation(e)) complain(e.what());

@@ -32,6 +32,14 @@ task<> wait_for(ct::event& e) {
   co_await e.wait();
 }
 
+// Whether `e` is set within `limit`: a post() that never runs fails the test instead of hanging it.
+task<bool> set_within(ct::event& e, std::chrono::steady_clock::duration limit) {
+  std::vector<task<>> racers;
+  racers.push_back(wait_for(e));
+  racers.push_back(sleep_for_task(limit));
+  co_return co_await coronet::when_any(std::move(racers)) == 0;
+}
+
 TEST(Scheduler, CurrentThrowsLogicErrorOutsideRun) {
   EXPECT_THROW(coronet::scheduler::current(), std::logic_error);
   EXPECT_EQ(coronet::scheduler::try_current(), nullptr);
@@ -71,7 +79,7 @@ TEST(Scheduler, PostFromAnotherThreadRunsOnTheSchedulerThread) {
         if (++ran == 2) done.set();
       });
     });
-    co_await done.wait();
+    EXPECT_TRUE(co_await set_within(done, ct::long_sleep));
     poster.join();
     EXPECT_TRUE(accepted[0]);
     EXPECT_TRUE(accepted[1]);
@@ -83,7 +91,7 @@ TEST(Scheduler, PostFromAnotherThreadRunsOnTheSchedulerThread) {
 TEST(Scheduler, PostWakesASchedulerBlockedInALongSleep) {
   ct::loop_calls calls;
   ct::stopwatch clock;
-  std::size_t winner = 99;
+  bool woken = false;
   ct::run_on(std::make_unique<ct::counting_loop>(calls), [&]() -> task<> {
     coronet::scheduler& s = coronet::scheduler::current();
     ct::event posted;
@@ -93,13 +101,10 @@ TEST(Scheduler, PostWakesASchedulerBlockedInALongSleep) {
       while (calls.blocking_polls.load() == 0) std::this_thread::yield();
       s.post([&] { posted.set(); });
     });
-    std::vector<task<>> racers;
-    racers.push_back(sleep_for_task(ct::long_sleep));
-    racers.push_back(wait_for(posted));
-    winner = co_await coronet::when_any(std::move(racers));
+    woken = co_await set_within(posted, ct::long_sleep);
     poster.join();
   }());
-  EXPECT_EQ(winner, 1u);
+  EXPECT_TRUE(woken);
   EXPECT_LT(clock.elapsed(), ct::prompt);
 }
 
@@ -121,7 +126,7 @@ TEST(Scheduler, PostsFromManyThreadsAllRunInOrderPerThread) {
         }
       });
     }
-    co_await all_ran.wait();
+    EXPECT_TRUE(co_await set_within(all_ran, ct::long_sleep));
     for (auto& p : posters) p.join();
   });
   std::vector<int> expected(per_thread);
@@ -135,7 +140,7 @@ TEST(Scheduler, ExceptionFromAPostedFunctionGoesToTheHandler) {
     coronet::scheduler::current().post([] { throw std::runtime_error("posted failure"); });
     ct::event after;
     coronet::scheduler::current().post([&] { after.set(); });
-    co_await after.wait();
+    EXPECT_TRUE(co_await set_within(after, ct::long_sleep));
   });
   ASSERT_EQ(reports.size(), 1u);
   EXPECT_EQ(reports.all()[0].where, "posted function");
@@ -193,3 +198,31 @@ TEST(Scheduler, BackendNameMatchesCoronetBackend) {
 }
 
 }  // namespace
+
+TEST(Scheduler, RemoteHandleOutlivesTheScheduler) {
+  coronet::remote_scheduler remote;
+  std::thread::id ran_on;
+  const bool accepted = coronet::run([&]() -> task<bool> {
+    remote = coronet::scheduler::current().remote();
+    bool ok = false;
+    ct::event posted;
+    std::thread poster([&] {
+      ok = remote.post([&] {
+        ran_on = std::this_thread::get_id();
+        posted.set();
+      });
+    });
+    co_await posted.wait();
+    poster.join();
+    co_return ok;
+  });
+  EXPECT_TRUE(accepted);
+  EXPECT_EQ(ran_on, std::this_thread::get_id());
+  // The scheduler is gone; the handle still answers, from any thread.
+  bool late = true;
+  std::thread([&] {
+    late = remote.post([] { ADD_FAILURE() << "ran after the scheduler ended"; });
+  }).join();
+  EXPECT_FALSE(late);
+  EXPECT_FALSE(coronet::remote_scheduler{}.post([] {}));
+}

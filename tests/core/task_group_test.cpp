@@ -188,7 +188,7 @@ TEST(TaskGroup, ChildrenSeeTheGroupsStopToken) {
 }
 
 TEST(TaskGroup, CancellingTheJoinerCancelsTheGroupAndJoinStillWaits) {
-  std::error_code a, b;
+  std::error_code a, b, joined;
   bool a_cleaned = false, b_cleaned = false;
   bool both_cleaned_at_join = false;
   ct::stopwatch clock;
@@ -207,11 +207,13 @@ TEST(TaskGroup, CancellingTheJoinerCancelsTheGroupAndJoinStillWaits) {
       }
       both_cleaned_at_join = a_cleaned && b_cleaned;
     };
-    co_await ct::error_of(coronet::with_stop_token(stop.get_token(), joiner()));
+    joined = co_await ct::error_of(coronet::with_stop_token(stop.get_token(), joiner()));
   });
   EXPECT_EQ(a, std::errc::operation_canceled);
   EXPECT_EQ(b, std::errc::operation_canceled);
   EXPECT_TRUE(both_cleaned_at_join) << "join returned before every child had finished";
+  // The joiner was cancelled, so join() must not report the group's work as done.
+  EXPECT_EQ(joined, std::errc::operation_canceled);
   EXPECT_LT(clock.elapsed(), ct::prompt);
 }
 

@@ -3,8 +3,8 @@
 // instant_loop has no kernel at all and completes every timeout on the next poll.
 #pragma once
 
-#include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <memory>
 #include <string_view>

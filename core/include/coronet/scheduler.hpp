@@ -4,9 +4,10 @@
 //   auto& s = coronet::scheduler::current();
 //   std::thread([&s] { s.post([] { /* runs on s's thread */ }); }).join();
 //
-// post() is the only member that may be called from another thread. Everything else, including
-// std::stop_source::request_stop() on tokens that cancel this scheduler's awaits, belongs to the
-// scheduler's own thread.
+// post() is the only member that may be called from another thread, and only while the
+// scheduler exists; threads that may outlive it keep a remote() handle instead. Everything else,
+// including std::stop_source::request_stop() on tokens that cancel this scheduler's awaits, belongs
+// to the scheduler's own thread.
 #pragma once
 
 #include <atomic>
@@ -30,6 +31,24 @@ struct detached_node {
 };
 struct remote_queue;
 }  // namespace detail
+
+// A handle other threads keep to post work to a scheduler. Copyable, and safe to use after the
+// scheduler has ended: post() then returns false.
+//
+//   coronet::remote_scheduler r = coronet::scheduler::current().remote();
+//   std::thread([r] { r.post([] { /* on the scheduler's thread */ }); }).detach();
+class remote_scheduler {
+ public:
+  remote_scheduler() = default;
+  // Thread-safe: run `fn` on the scheduler's thread soon; false (fn dropped) when it has ended
+  // or this handle is empty.
+  bool post(std::function<void()> fn) const;
+
+ private:
+  friend class scheduler;
+  explicit remote_scheduler(std::shared_ptr<detail::remote_queue> q) : q_(std::move(q)) {}
+  std::shared_ptr<detail::remote_queue> q_;
+};
 
 class scheduler {
  public:
@@ -62,6 +81,9 @@ class scheduler {
   // already shut down (fn is dropped).
   bool post(std::function<void()> fn);
 
+  // A handle for other threads that stays safe after this scheduler has ended.
+  remote_scheduler remote() const { return remote_scheduler(remote_); }
+
   // This thread only: resume `h` on a later turn of the loop.
   void schedule(std::coroutine_handle<> h) { ready_.push_back(h); }
 
@@ -91,6 +113,8 @@ class scheduler {
 };
 
 // Same as s.post(fn).
-inline bool post(scheduler& s, std::function<void()> fn) { return s.post(std::move(fn)); }
+inline bool post(scheduler& s, std::function<void()> fn) {
+  return s.post(std::move(fn));
+}
 
 }  // namespace coronet

@@ -9,10 +9,12 @@
 // Children run on the current scheduler and see the group's stop token. The first child to fail
 // cancels its siblings and join() rethrows that exception; children ending by cancellation are
 // not failures. A later failure from another child goes to the unhandled exception handler.
-// Cancelling the coroutine awaiting join() cancels the group; join() still waits for every child.
+// Cancelling the coroutine awaiting join() cancels the group; join() still waits for every child
+// and then throws operation_canceled.
 // Destroying a group with children still running cancels them and lets them finish on their own.
 #pragma once
 
+#include <cerrno>
 #include <coroutine>
 #include <cstddef>
 #include <exception>
@@ -87,16 +89,20 @@ class task_group {
   std::size_t size() const noexcept { return state_->running; }
 
   // Wait until no child runs; rethrow the first child failure, if any.
-  [[nodiscard]] auto join() { return join_awaiter{state_.get(), {}}; }
+  [[nodiscard]] auto join() { return join_awaiter{state_.get(), {}, false}; }
 
  private:
   struct join_awaiter {
     detail::group_state* g;
     struct forward_stop {
-      detail::group_state* g;
-      void operator()() const noexcept { g->stop.request_stop(); }
+      join_awaiter* self;
+      void operator()() const noexcept {
+        self->stop_requested = true;
+        self->g->stop.request_stop();
+      }
     };
     std::optional<std::stop_callback<forward_stop>> link;
+    bool stop_requested = false;
 
     bool await_ready() const noexcept { return g->running == 0; }
     template <class Promise>
@@ -104,11 +110,15 @@ class task_group {
       g->joiner = h;
       g->sched = &scheduler::current();
       std::stop_token t = detail::stop_token_of(h);
-      if (t.stop_possible()) link.emplace(std::move(t), forward_stop{g});
+      if (t.stop_possible()) link.emplace(std::move(t), forward_stop{this});
     }
     void await_resume() {
+      const bool cancelled = link && stop_requested;
       link.reset();
       if (g->first_error) std::rethrow_exception(std::exchange(g->first_error, {}));
+      // The joiner itself was cancelled: its children were stopped, so it must not carry on as
+      // if their work were done.
+      if (cancelled) throw_errno(ECANCELED, "task_group::join");
     }
   };
   std::shared_ptr<detail::group_state> state_;
