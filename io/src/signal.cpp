@@ -40,10 +40,14 @@ task<int> wait_for_signal(std::vector<int> signals) {
   sigset_t set;
   sigemptyset(&set);
   for (int s : signals) sigaddset(&set, s);
-  if (pthread_sigmask(SIG_BLOCK, &set, nullptr) != 0)
-    throw_errno(errno, "wait_for_signal: sigprocmask");
+  // pthread_sigmask returns its error rather than setting errno.
+  if (const int err = pthread_sigmask(SIG_BLOCK, &set, nullptr); err != 0)
+    throw_errno(err, "wait_for_signal: pthread_sigmask");
   const int fd = ::signalfd(-1, &set, SFD_CLOEXEC);
-  if (fd < 0) throw_errno(errno, "wait_for_signal: signalfd");
+  if (fd < 0) {
+    const int err = errno;  // before building the message, which may change it
+    throw_errno(err, "wait_for_signal: signalfd");
+  }
   detail::io_handle h;
   detail::io_backend& b = detail::adopt(h, fd);
   handle_guard g{b, h};

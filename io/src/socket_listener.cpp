@@ -21,15 +21,27 @@ class accept_awaiter : public op_awaiter<accept_awaiter> {
  public:
   accept_awaiter(io_backend& b, io_handle& h, socket_address& peer)
       : op_awaiter(b), h_(h), peer_(peer) {}
+  // Destroyed with a connection accepted but never handed out (the awaiting coroutine was
+  // destroyed, or the accept won a race with its cancellation): close it rather than leak it.
+  ~accept_awaiter() {
+    if (op_.pending) loop_->cancel_and_wait(op_);
+    if (started_ && !taken_ && !op_.pending && op_.result >= 0) ::close(op_.result);
+  }
   void start() {
+    started_ = true;
     *peer_.size_ptr() = socket_address::capacity();
     static_cast<io_backend*>(loop_)->accept(op_, h_, peer_.native(), peer_.size_ptr());
   }
-  int await_resume() noexcept { return result(); }
+  int await_resume() noexcept {
+    taken_ = true;
+    return result();
+  }
 
  private:
   io_handle& h_;
   socket_address& peer_;
+  bool started_ = false;
+  bool taken_ = false;
 };
 
 class connect_awaiter : public op_awaiter<connect_awaiter> {
@@ -135,7 +147,10 @@ task<stream> socket_listener::accept() {
 
 task<stream> connect_to(socket_address addr) {
   const int fd = ::socket(addr.family(), SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) throw_errno(errno, "connect " + addr.to_string() + ": socket");
+  if (fd < 0) {
+    const int err = errno;  // before building the message, which may change it
+    throw_errno(err, "connect " + addr.to_string() + ": socket");
+  }
   stream s(fd, addr);
   const int r = co_await connect_awaiter(s.backend(), s.handle(), addr);
   if (r < 0) throw_errno(-r, "connect " + addr.to_string());

@@ -113,26 +113,35 @@ void stream::close() noexcept {
 }
 
 void stream::shutdown() {
-  if (::shutdown(handle_.fd, SHUT_WR) != 0)
-    throw_errno(errno, detail::stream_context(*this, "shutdown"));
+  if (::shutdown(handle_.fd, SHUT_WR) != 0) {
+    const int err = errno;  // before building the message, which may change it
+    throw_errno(err, detail::stream_context(*this, "shutdown"));
+  }
 }
 
 void stream::set_nodelay(bool on) {
   int v = on;
-  if (::setsockopt(handle_.fd, IPPROTO_TCP, TCP_NODELAY, &v, sizeof v) != 0)
-    throw_errno(errno, detail::stream_context(*this, "set_nodelay"));
+  if (::setsockopt(handle_.fd, IPPROTO_TCP, TCP_NODELAY, &v, sizeof v) != 0) {
+    const int err = errno;  // before building the message, which may change it
+    throw_errno(err, detail::stream_context(*this, "set_nodelay"));
+  }
 }
 
 void stream::set_keepalive(bool on) {
   int v = on;
-  if (::setsockopt(handle_.fd, SOL_SOCKET, SO_KEEPALIVE, &v, sizeof v) != 0)
-    throw_errno(errno, detail::stream_context(*this, "set_keepalive"));
+  if (::setsockopt(handle_.fd, SOL_SOCKET, SO_KEEPALIVE, &v, sizeof v) != 0) {
+    const int err = errno;  // before building the message, which may change it
+    throw_errno(err, detail::stream_context(*this, "set_keepalive"));
+  }
 }
 
 socket_address stream::local_address() const {
   socket_address a;
   *a.size_ptr() = socket_address::capacity();
-  if (::getsockname(handle_.fd, a.native(), a.size_ptr()) != 0) throw_errno(errno, "getsockname");
+  if (::getsockname(handle_.fd, a.native(), a.size_ptr()) != 0) {
+    const int err = errno;  // before building the message, which may change it
+    throw_errno(err, "getsockname");
+  }
   return a;
 }
 

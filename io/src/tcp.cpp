@@ -84,7 +84,10 @@ listener listener::bind(const socket_address& addr, const listen_options& opt) {
   if (!addr.is_ip())
     throw std::invalid_argument("tcp::listener::bind: not an IP address: " + addr.to_string());
   const int fd = ::socket(addr.family(), SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) throw_errno(errno, "bind " + addr.to_string() + ": socket");
+  if (fd < 0) {
+    const int err = errno;  // before building the message, which may change it
+    throw_errno(err, "bind " + addr.to_string() + ": socket");
+  }
   if (opt.reuse_address) set_flag(fd, SOL_SOCKET, SO_REUSEADDR, true, addr);
   if (opt.reuse_port) set_flag(fd, SOL_SOCKET, SO_REUSEPORT, true, addr);
   if (addr.family() == AF_INET6) set_flag(fd, IPPROTO_IPV6, IPV6_V6ONLY, opt.v6_only, addr);

@@ -53,7 +53,10 @@ listener listener::bind(std::string_view path, const listen_options& opt) {
   const std::string where = "bind " + addr.to_string();
   const bool abstract = path.front() == '@';
   const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) throw_errno(errno, where + ": socket");
+  if (fd < 0) {
+    const int err = errno;  // before building the message, which may change it
+    throw_errno(err, where + ": socket");
+  }
   int r = ::bind(fd, addr.native(), addr.size());
   if (r != 0 && errno == EADDRINUSE && !abstract) {
     struct stat st {};

@@ -252,3 +252,22 @@ TEST(TaskGroup, ChildMaySpawnIntoItsOwnGroup) {
 }
 
 }  // namespace
+
+namespace {
+TEST(TaskGroup, FailureOfAGroupNobodyJoinedIsReported) {
+  ct::unhandled_reports reports;
+  coronet::run([&]() -> task<> {
+    {
+      coronet::task_group g;
+      g.spawn([]() -> task<> {
+        co_await ct::next_turn();
+        throw std::runtime_error("lost child");
+      }());
+    }  // destroyed before the child has even started
+    for (int i = 0; i < 3; ++i) co_await ct::next_turn();
+  });
+  ASSERT_EQ(reports.size(), 1u);
+  EXPECT_EQ(reports.all()[0].what, "lost child");
+  EXPECT_EQ(reports.all()[0].where, "task_group child");
+}
+}  // namespace

@@ -46,6 +46,11 @@ struct group_state {
     first_error = std::move(e);
     stop.request_stop();
   }
+  // A failure nobody joined to see (the group was destroyed first) is still reported.
+  ~group_state() {
+    if (first_error) report_unhandled_exception(std::move(first_error), "task_group child");
+  }
+
   void child_done() noexcept {
     if (--running == 0 && joiner) sched->schedule(std::exchange(joiner, {}));
   }

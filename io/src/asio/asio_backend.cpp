@@ -387,7 +387,9 @@ class asio_backend final : public io_backend {
     op.backend_data = static_cast<backend_object*>(d);
     if (waits == 1) {
       arm(d, single_target{&op},
-          want_read ? wait_type::wait_read : want_write ? wait_type::wait_write : wait_type::wait_error,
+          want_read    ? wait_type::wait_read
+          : want_write ? wait_type::wait_write
+                       : wait_type::wait_error,
           call);
       return;
     }
@@ -435,9 +437,10 @@ class asio_backend final : public io_backend {
       operation* op = target.get();
       if (!op) return;  // another wait of the same poll finished it
       if (op->cancel_requested || d->closing) return done(*op, -ECANCELED);
-      // Another operation on this descriptor was cancelled, which cancels all its waits.
-      if (ec == asio::error::operation_aborted) return rearm(*op);
-      if (ec) return done(*op, to_result(ec));
+      // operation_aborted here means another operation on this descriptor was cancelled, which
+      // cancels every wait on it. Try the syscall before waiting again: the reactor is
+      // edge-triggered, and an edge that came while no wait was queued will not come again.
+      if (ec && ec != asio::error::operation_aborted) return done(*op, to_result(ec));
       int r = call();
       if (r == would_block) return rearm(*op);
       done(*op, r);
@@ -497,7 +500,7 @@ class asio_backend final : public io_backend {
     Target t = target;
     try {
       d->sd.async_wait(w, wait_handler<Target, Call>{this, descriptor_ref(d), std::move(target), w,
-                                                      std::move(call)});
+                                                     std::move(call)});
     } catch (...) {
       if (operation* op = t.get()) {
         t.finished();
@@ -512,6 +515,8 @@ class asio_backend final : public io_backend {
 
 }  // namespace
 
-std::unique_ptr<io_backend> make_asio_backend() { return std::make_unique<asio_backend>(); }
+std::unique_ptr<io_backend> make_asio_backend() {
+  return std::make_unique<asio_backend>();
+}
 
 }  // namespace coronet::detail

@@ -13,10 +13,10 @@
 #include <cstdlib>
 #include <cstring>
 #include <deque>
-#include <unordered_set>
 #include <memory>
 #include <string>
 #include <system_error>
+#include <unordered_set>
 
 #include "coronet/detail/io_backend.hpp"
 #include "coronet/error.hpp"
@@ -45,7 +45,9 @@ struct acceptor {
 
 // The user_data of a multishot accept: the acceptor's address with the low bit set, which no
 // operation record (aligned) has.
-__u64 acceptor_tag(acceptor* a) { return reinterpret_cast<std::uintptr_t>(a) | 1u; }
+__u64 acceptor_tag(acceptor* a) {
+  return reinterpret_cast<std::uintptr_t>(a) | 1u;
+}
 
 bool kernel_at_least(int major, int minor) {
   utsname u{};
@@ -70,6 +72,17 @@ class uring_backend final : public io_backend {
   }
 
   ~uring_backend() override {
+    // Closes queued in the last turn must still reach the kernel, and connections a multishot
+    // accept took but nobody reaped must be closed: nothing else will.
+    io_uring_submit(&ring_);
+    io_uring_cqe* cqe;
+    unsigned head;
+    unsigned seen = 0;
+    io_uring_for_each_cqe(&ring_, head, cqe) {
+      ++seen;
+      if ((cqe->user_data & 1u) && cqe->res >= 0) ::close(cqe->res);
+    }
+    io_uring_cq_advance(&ring_, seen);
     io_uring_queue_exit(&ring_);
     ::close(wake_fd_);
     // Acceptors closed while their multishot was still ending; no CQE will come for them now.
@@ -83,6 +96,7 @@ class uring_backend final : public io_backend {
   bool multishot_accept() const noexcept override { return multishot_accept_; }
 
   void run_once(bool block) override {
+    if (rearm_needed_) rearm();
     int r;
     if (block)
       r = io_uring_submit_and_wait(&ring_, 1);
@@ -104,7 +118,8 @@ class uring_backend final : public io_backend {
 
   void timeout(operation& op, std::chrono::steady_clock::time_point deadline) override {
     // IORING_TIMEOUT_ABS counts on CLOCK_MONOTONIC, which is what steady_clock reads on Linux.
-    auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(deadline.time_since_epoch()).count();
+    auto ns =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(deadline.time_since_epoch()).count();
     if (ns < 0) ns = 0;
     auto* ts = new (op.backend_scratch) __kernel_timespec{};
     ts->tv_sec = ns / 1'000'000'000;
@@ -229,7 +244,9 @@ class uring_backend final : public io_backend {
     // no interrupting IPIs. A larger CQ absorbs bursts from thousands of connections.
     const unsigned tries[] = {
         IORING_SETUP_CQSIZE | IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN,
-        IORING_SETUP_CQSIZE | IORING_SETUP_COOP_TASKRUN,
+        // TASKRUN_FLAG: liburing then enters the kernel for pending task work even when there
+        // is nothing to submit, so busy coroutines cannot starve completions.
+        IORING_SETUP_CQSIZE | IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG,
         IORING_SETUP_CQSIZE,
         0,
     };
@@ -255,11 +272,16 @@ class uring_backend final : public io_backend {
       throw_errno(ENOSYS, "io_uring_get_probe");
     }
     const std::pair<int, const char*> needed[] = {
-        {IORING_OP_ACCEPT, "ACCEPT"},       {IORING_OP_CONNECT, "CONNECT"},
-        {IORING_OP_RECV, "RECV"},           {IORING_OP_SEND, "SEND"},
-        {IORING_OP_READ, "READ"},           {IORING_OP_WRITE, "WRITE"},
-        {IORING_OP_POLL_ADD, "POLL_ADD"},   {IORING_OP_TIMEOUT, "TIMEOUT"},
-        {IORING_OP_ASYNC_CANCEL, "ASYNC_CANCEL"}, {IORING_OP_CLOSE, "CLOSE"},
+        {IORING_OP_ACCEPT, "ACCEPT"},
+        {IORING_OP_CONNECT, "CONNECT"},
+        {IORING_OP_RECV, "RECV"},
+        {IORING_OP_SEND, "SEND"},
+        {IORING_OP_READ, "READ"},
+        {IORING_OP_WRITE, "WRITE"},
+        {IORING_OP_POLL_ADD, "POLL_ADD"},
+        {IORING_OP_TIMEOUT, "TIMEOUT"},
+        {IORING_OP_ASYNC_CANCEL, "ASYNC_CANCEL"},
+        {IORING_OP_CLOSE, "CLOSE"},
     };
     for (auto [op, name] : needed) {
       if (!io_uring_opcode_supported(p, op)) {
@@ -296,17 +318,35 @@ class uring_backend final : public io_backend {
     return true;
   }
 
-  void arm_wake() {
-    io_uring_sqe* sqe = get_sqe();
+  // Re-arming happens inside reap(), which must not throw: without an SQE it is left for the
+  // start of the next run_once.
+  void arm_wake() noexcept {
+    io_uring_sqe* sqe = try_get_sqe();
+    if (!sqe) {
+      wake_unarmed_ = rearm_needed_ = true;
+      return;
+    }
     io_uring_prep_read(sqe, wake_fd_, &wake_buf_, sizeof wake_buf_, 0);
     io_uring_sqe_set_data64(sqe, k_wake);
+    wake_unarmed_ = false;
   }
 
-  void arm(acceptor& a) {
-    io_uring_sqe* sqe = get_sqe();
+  void arm(acceptor& a) noexcept {
+    io_uring_sqe* sqe = try_get_sqe();
+    if (!sqe) {
+      rearm_needed_ = true;
+      return;
+    }
     io_uring_prep_multishot_accept(sqe, a.fd, nullptr, nullptr, SOCK_CLOEXEC);
     io_uring_sqe_set_data64(sqe, acceptor_tag(&a));
     a.armed = true;
+  }
+
+  void rearm() noexcept {
+    rearm_needed_ = false;
+    if (wake_unarmed_) arm_wake();
+    for (acceptor* a : acceptors_)
+      if (!a->armed && !a->closing && !a->waiting.empty()) arm(*a);
   }
 
   void deliver(operation& op, int fd) noexcept {
@@ -321,7 +361,7 @@ class uring_backend final : public io_backend {
 
   // One CQE of a multishot accept: a connection (res >= 0) or an error; `more` is false when
   // the kernel ended the multishot (error, cancellation, or its own limits).
-  void on_accepted(acceptor& a, int res, bool more) {
+  void on_accepted(acceptor& a, int res, bool more) noexcept {
     if (!more) a.armed = false;
     if (a.closing) {
       if (res >= 0) ::close(res);
@@ -385,29 +425,30 @@ class uring_backend final : public io_backend {
     return sqe;
   }
 
-  void reap() {
+  void reap() noexcept {
     io_uring_cqe* cqe;
     unsigned head;
-    unsigned seen = 0;
     io_uring_for_each_cqe(&ring_, head, cqe) {
-      ++seen;
       const __u64 data = cqe->user_data;
+      const int cqe_res = cqe->res;
+      const unsigned cqe_flags = cqe->flags;
+      // Consumed before it is acted on: whatever happens next, no CQE is handled twice.
+      io_uring_cqe_seen(&ring_, cqe);
       if (data == k_ignore) continue;
       if (data == k_wake) {
         arm_wake();
         continue;
       }
       if (data & 1u) {
-        on_accepted(*reinterpret_cast<acceptor*>(static_cast<std::uintptr_t>(data & ~__u64(1))), cqe->res,
-                    (cqe->flags & IORING_CQE_F_MORE) != 0);
+        on_accepted(*reinterpret_cast<acceptor*>(static_cast<std::uintptr_t>(data & ~__u64(1))),
+                    cqe_res, (cqe_flags & IORING_CQE_F_MORE) != 0);
         continue;
       }
       auto* op = reinterpret_cast<operation*>(static_cast<std::uintptr_t>(data));
-      int res = cqe->res;
+      int res = cqe_res;
       if (op->backend_data == &timeout_tag && res == -ETIME) res = 0;
       complete(*op, res);
     }
-    io_uring_cq_advance(&ring_, seen);
   }
 
   io_uring ring_{};
@@ -417,11 +458,15 @@ class uring_backend final : public io_backend {
   bool cancel_fd_ = false;
   bool sync_cancel_ = false;
   bool multishot_accept_ = false;
+  bool wake_unarmed_ = false;
+  bool rearm_needed_ = false;
   std::unordered_set<acceptor*> acceptors_;
 };
 
 }  // namespace
 
-std::unique_ptr<io_backend> make_uring_backend() { return std::make_unique<uring_backend>(); }
+std::unique_ptr<io_backend> make_uring_backend() {
+  return std::make_unique<uring_backend>();
+}
 
 }  // namespace coronet::detail
