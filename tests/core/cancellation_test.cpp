@@ -22,14 +22,10 @@ namespace {
 using coronet::task;
 using namespace std::chrono_literals;
 namespace ct = coronet::test;
+using ct::request_stop_next_turn;
 
 task<> sleep_for_task(std::chrono::steady_clock::duration d) {
   co_await coronet::sleep_for(d);
-}
-
-task<> request_stop_next_turn(std::stop_source& stop) {
-  co_await ct::next_turn();
-  stop.request_stop();
 }
 
 // Three levels of tasks over one sleep; each level records the error it saw pass through.

@@ -18,10 +18,7 @@ namespace {
 using coronet::task;
 using namespace std::chrono_literals;
 namespace ct = coronet::test;
-
-struct test_error : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
+using ct::test_error;
 
 task<int> answer_after_a_sleep() {
   co_await coronet::sleep_for(1ms);

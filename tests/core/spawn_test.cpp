@@ -20,10 +20,7 @@ namespace {
 
 using coronet::task;
 namespace ct = coronet::test;
-
-struct test_error : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
+using ct::test_error;
 
 task<> record(std::vector<int>& order, int id) {
   order.push_back(id);

@@ -19,10 +19,9 @@ namespace {
 using coronet::task;
 using namespace std::chrono_literals;
 namespace ct = coronet::test;
-
-struct test_error : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
+using ct::request_stop_next_turn;
+using ct::sleep_forever;
+using ct::test_error;
 
 task<> finish_after_turns(int turns, std::vector<int>& finished, int id) {
   for (int i = 0; i < turns; ++i) co_await ct::next_turn();
@@ -39,38 +38,9 @@ task<> fail_after_turns(int turns, std::string what) {
   throw test_error(what);
 }
 
-task<> sleep_forever(std::error_code& ended_with) {
-  try {
-    co_await coronet::sleep_for(ct::long_sleep);
-  } catch (const std::system_error& e) {
-    ended_with = e.code();
-    throw;
-  }
-}
-
-// Sleeps "forever"; once cancelled, takes two more turns to clean up, then ends by cancellation.
-task<> sleep_then_clean_up(std::error_code& ended_with, bool& cleaned_up) {
-  std::exception_ptr error;
-  try {
-    co_await coronet::sleep_for(ct::long_sleep);
-  } catch (const std::system_error& e) {
-    ended_with = e.code();
-    error = std::current_exception();
-  }
-  co_await ct::next_turn();
-  co_await ct::next_turn();
-  cleaned_up = true;
-  if (error) std::rethrow_exception(error);
-}
-
 task<> wait_for(ct::event& e, std::vector<int>& finished, int id) {
   co_await e.wait();
   finished.push_back(id);
-}
-
-task<> request_stop_next_turn(std::stop_source& stop) {
-  co_await ct::next_turn();
-  stop.request_stop();
 }
 
 TEST(TaskGroup, JoinWaitsForEveryChild) {
@@ -197,8 +167,8 @@ TEST(TaskGroup, CancellingTheJoinerCancelsTheGroupAndJoinStillWaits) {
     coronet::spawn(request_stop_next_turn(stop));
     auto joiner = [&]() -> task<> {
       coronet::task_group g;
-      g.spawn(sleep_then_clean_up(a, a_cleaned));
-      g.spawn(sleep_then_clean_up(b, b_cleaned));
+      g.spawn(ct::sleep_then_clean_up(a, a_cleaned));
+      g.spawn(ct::sleep_then_clean_up(b, b_cleaned));
       try {
         co_await g.join();
       } catch (...) {
@@ -224,8 +194,8 @@ TEST(TaskGroup, DestroyingAGroupWithRunningChildrenCancelsThem) {
   coronet::run([&]() -> task<> {
     {
       coronet::task_group g;
-      g.spawn(sleep_then_clean_up(a, a_cleaned));
-      g.spawn(sleep_then_clean_up(b, b_cleaned));
+      g.spawn(ct::sleep_then_clean_up(a, a_cleaned));
+      g.spawn(ct::sleep_then_clean_up(b, b_cleaned));
       co_await ct::next_turn();
       EXPECT_EQ(g.size(), 2u);
     }

@@ -14,10 +14,7 @@ namespace {
 
 using coronet::task;
 namespace ct = coronet::test;
-
-struct test_error : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
+using ct::test_error;
 
 task<int> answer() {
   co_return 42;

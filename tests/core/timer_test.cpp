@@ -20,6 +20,7 @@ namespace {
 using coronet::task;
 using namespace std::chrono_literals;
 namespace ct = coronet::test;
+using ct::request_stop_next_turn;
 
 task<> sleep_and_record(std::chrono::milliseconds d, std::vector<int>& woke) {
   co_await coronet::sleep_for(d);
@@ -28,11 +29,6 @@ task<> sleep_and_record(std::chrono::milliseconds d, std::vector<int>& woke) {
 
 task<> sleep_for_task(std::chrono::steady_clock::duration d) {
   co_await coronet::sleep_for(d);
-}
-
-task<> request_stop_next_turn(std::stop_source& stop) {
-  co_await ct::next_turn();
-  stop.request_stop();
 }
 
 TEST(Timer, SleepsWakeInDeadlineOrder) {

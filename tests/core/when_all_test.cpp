@@ -24,10 +24,9 @@ namespace {
 using coronet::task;
 using namespace std::chrono_literals;
 namespace ct = coronet::test;
-
-struct test_error : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
+using ct::request_stop_next_turn;
+using ct::sleep_forever;
+using ct::test_error;
 
 template <class T>
 task<T> value_after(std::chrono::milliseconds d, T v, std::vector<int>& finished, int id) {
@@ -44,35 +43,6 @@ task<> done_after(std::chrono::milliseconds d, std::vector<int>& finished, int i
 task<> fail_after_turns(int turns, std::string what) {
   for (int i = 0; i < turns; ++i) co_await ct::next_turn();
   throw test_error(what);
-}
-
-// Sleeps "forever"; records how the sleep ended and whether its cleanup (a few more turns after
-// the cancellation) finished.
-task<int> sleep_then_clean_up(std::error_code& ended_with, bool& cleaned_up) {
-  try {
-    co_await coronet::sleep_for(ct::long_sleep);
-  } catch (const std::system_error& e) {
-    ended_with = e.code();
-  }
-  co_await ct::next_turn();
-  co_await ct::next_turn();
-  cleaned_up = true;
-  co_return 0;
-}
-
-// Sleeps "forever" and lets the cancellation escape.
-task<> sleep_forever(std::error_code& ended_with) {
-  try {
-    co_await coronet::sleep_for(ct::long_sleep);
-  } catch (const std::system_error& e) {
-    ended_with = e.code();
-    throw;
-  }
-}
-
-task<> request_stop_next_turn(std::stop_source& stop) {
-  co_await ct::next_turn();
-  stop.request_stop();
 }
 
 task<std::unique_ptr<int>> boxed(int v) {
@@ -183,7 +153,7 @@ TEST(WhenAll, RethrowsAfterEveryChildHasFinished) {
   bool cleaned_up = false;
   coronet::run([&]() -> task<> {
     std::vector<task<int>> tasks;
-    tasks.push_back(sleep_then_clean_up(sibling_ended, cleaned_up));
+    tasks.push_back(ct::sleep_then_clean_up<int>(sibling_ended, cleaned_up));
     tasks.push_back([]() -> task<int> {
       co_await fail_after_turns(1, "vector child failed");
       co_return 1;

@@ -21,10 +21,9 @@ namespace {
 using coronet::task;
 using namespace std::chrono_literals;
 namespace ct = coronet::test;
-
-struct test_error : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
+using ct::request_stop_next_turn;
+using ct::sleep_forever;
+using ct::test_error;
 
 template <class T>
 task<T> value_after_turns(int turns, T v) {
@@ -45,18 +44,7 @@ task<int> fail_after_turns(int turns, std::string what) {
 // A loser: sleeps "forever", records how the sleep ended, then takes two more turns to clean
 // up before letting the cancellation escape. Its frame holds a live_counter.
 task<int> slow_loser(ct::live_counter, std::error_code& ended_with, bool& cleaned_up) {
-  std::exception_ptr error;
-  try {
-    co_await coronet::sleep_for(ct::long_sleep);
-  } catch (const std::system_error& e) {
-    ended_with = e.code();
-    error = std::current_exception();
-  }
-  co_await ct::next_turn();
-  co_await ct::next_turn();
-  cleaned_up = true;
-  if (error) std::rethrow_exception(error);
-  co_return -1;
+  co_return co_await ct::sleep_then_clean_up<int>(ended_with, cleaned_up);
 }
 
 // A loser whose cleanup fails with something other than cancellation.
@@ -67,20 +55,6 @@ task<int> loser_failing_on_cancel(std::string what) {
     throw test_error(what);
   }
   co_return -1;
-}
-
-task<> sleep_forever(std::error_code& ended_with) {
-  try {
-    co_await coronet::sleep_for(ct::long_sleep);
-  } catch (const std::system_error& e) {
-    ended_with = e.code();
-    throw;
-  }
-}
-
-task<> request_stop_next_turn(std::stop_source& stop) {
-  co_await ct::next_turn();
-  stop.request_stop();
 }
 
 TEST(WhenAny, FirstToFinishWins) {

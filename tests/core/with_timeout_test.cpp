@@ -17,35 +17,12 @@ namespace {
 using coronet::task;
 using namespace std::chrono_literals;
 namespace ct = coronet::test;
-
-struct test_error : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
+using ct::request_stop_next_turn;
+using ct::test_error;
 
 task<int> value_after_turns(int turns, int v) {
   for (int i = 0; i < turns; ++i) co_await ct::next_turn();
   co_return v;
-}
-
-// Sleeps "forever"; once cancelled, takes two more turns to clean up, then ends by cancellation.
-task<int> sleep_then_clean_up(std::error_code& ended_with, bool& cleaned_up) {
-  std::exception_ptr error;
-  try {
-    co_await coronet::sleep_for(ct::long_sleep);
-  } catch (const std::system_error& e) {
-    ended_with = e.code();
-    error = std::current_exception();
-  }
-  co_await ct::next_turn();
-  co_await ct::next_turn();
-  cleaned_up = true;
-  if (error) std::rethrow_exception(error);
-  co_return 0;
-}
-
-task<> request_stop_next_turn(std::stop_source& stop) {
-  co_await ct::next_turn();
-  stop.request_stop();
 }
 
 TEST(WithTimeout, ReturnsTheValueWhenFastEnough) {
@@ -63,7 +40,7 @@ TEST(WithTimeout, ThrowsTimedOutAndCancelsTheInnerTask) {
   ct::stopwatch clock;
   coronet::run([&]() -> task<> {
     try {
-      co_await coronet::with_timeout(20ms, sleep_then_clean_up(inner_ended, cleaned_up));
+      co_await coronet::with_timeout(20ms, ct::sleep_then_clean_up<int>(inner_ended, cleaned_up));
       ADD_FAILURE() << "with_timeout returned normally";
     } catch (const std::system_error& e) {
       EXPECT_EQ(e.code(), std::errc::timed_out) << e.what();
@@ -109,8 +86,8 @@ TEST(WithTimeout, OuterCancellationEndsWithOperationCanceledNotTimedOut) {
     std::stop_source stop;
     coronet::spawn(request_stop_next_turn(stop));
     std::error_code ec = co_await ct::error_of(coronet::with_stop_token(
-        stop.get_token(),
-        coronet::with_timeout(ct::long_sleep, sleep_then_clean_up(inner_ended, cleaned_up))));
+        stop.get_token(), coronet::with_timeout(ct::long_sleep, ct::sleep_then_clean_up<int>(
+                                                                    inner_ended, cleaned_up))));
     EXPECT_EQ(ec, std::errc::operation_canceled);
   });
   EXPECT_EQ(inner_ended, std::errc::operation_canceled);

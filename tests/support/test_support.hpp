@@ -14,10 +14,12 @@
 #include <cstdlib>
 #include <exception>
 #include <optional>
+#include <stdexcept>
 #include <stop_token>
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -25,6 +27,7 @@
 #include "coronet/error.hpp"
 #include "coronet/scheduler.hpp"
 #include "coronet/task.hpp"
+#include "coronet/timer.hpp"
 
 namespace coronet::test {
 
@@ -202,6 +205,45 @@ inline std::string_view backend_from_env() {
   std::string_view v = env ? env : "";
   if (v == "uring" || v == "io_uring") return "io_uring";
   return v;
+}
+
+// Shared by the core tests: an error type of their own, and tasks that sleep until cancelled.
+struct test_error : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// Sleeps "forever" and records how the sleep ended (operation_canceled, normally).
+inline task<> sleep_forever(std::error_code& ended_with) {
+  try {
+    co_await sleep_for(long_sleep);
+  } catch (const std::system_error& e) {
+    ended_with = e.code();
+    throw;
+  }
+}
+
+// Sleeps "forever"; once cancelled, takes two more turns to clean up, then ends by cancellation:
+// for checking that a joiner waits for its children's clean-up.
+template <class T = void>
+task<T> sleep_then_clean_up(std::error_code& ended_with, bool& cleaned_up) {
+  std::exception_ptr error;
+  try {
+    co_await sleep_for(long_sleep);
+  } catch (const std::system_error& e) {
+    ended_with = e.code();
+    error = std::current_exception();
+  }
+  co_await next_turn();
+  co_await next_turn();
+  cleaned_up = true;
+  if (error) std::rethrow_exception(error);
+  if constexpr (!std::is_void_v<T>) co_return T{};
+}
+
+// Requests a stop on the next turn of the loop, once everything already ready has run.
+inline task<> request_stop_next_turn(std::stop_source& stop) {
+  co_await next_turn();
+  stop.request_stop();
 }
 
 }  // namespace coronet::test
