@@ -138,6 +138,8 @@ task<stream> socket_listener::accept() {
         warned = true;
       }
       co_await sleep_for(backoff);
+      // Closed while backing off: end the way a pending accept does when its listener closes.
+      if (!is_open()) throw_errno(ECANCELED, "accept " + local_.to_string());
       backoff = std::min<std::chrono::milliseconds>(backoff * 2, 1000ms);
       continue;
     }

@@ -38,7 +38,8 @@ bool listed_as_listening(const std::string& path) {
 bool someone_listens(const socket_address& addr) {
   if (listed_as_listening(addr.path())) return true;
   // Bound under another spelling of the path (relative to another directory): ask directly.
-  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  // Non-blocking: a live server with a full backlog answers EAGAIN instead of blocking us.
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (fd < 0) return true;  // cannot tell: assume live, never delete what may be in use
   const int r = ::connect(fd, addr.native(), addr.size());
   const int err = errno;
