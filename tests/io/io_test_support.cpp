@@ -89,17 +89,6 @@ raw_pair::~raw_pair() {
     if (fd >= 0) ::close(fd);
 }
 
-temp_dir::temp_dir() {
-  std::string templ = std::filesystem::temp_directory_path().string() + "/coronet-io-XXXXXX";
-  if (!::mkdtemp(templ.data())) throw std::system_error(errno, std::system_category(), "mkdtemp");
-  path_ = templ;
-}
-
-temp_dir::~temp_dir() {
-  std::error_code ec;
-  std::filesystem::remove_all(path_, ec);
-}
-
 nofile_limit::nofile_limit() {
   if (::getrlimit(RLIMIT_NOFILE, &saved_) != 0)
     throw std::system_error(errno, std::system_category(), "getrlimit");

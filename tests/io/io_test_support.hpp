@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "coronet/coronet.hpp"
+#include "temp_dir.hpp"
 #include "test_support.hpp"  // tests/support: event, next_turn, backend_from_env
 
 namespace coronet::test {
@@ -78,20 +79,6 @@ struct raw_pair {
   int take_first() noexcept { return std::exchange(fds[0], -1); }
   int peer() const noexcept { return fds[1]; }
   int fds[2] = {-1, -1};
-};
-
-// A fresh directory under the system temporary directory, removed with its contents.
-class temp_dir {
- public:
-  temp_dir();
-  ~temp_dir();
-  temp_dir(const temp_dir&) = delete;
-  temp_dir& operator=(const temp_dir&) = delete;
-  const std::string& path() const noexcept { return path_; }
-  std::string file(std::string_view name) const { return path_ + "/" + std::string(name); }
-
- private:
-  std::string path_;
 };
 
 // Restores RLIMIT_NOFILE as it was at construction.

@@ -91,15 +91,4 @@ refusing_port::~refusing_port() {
   ::close(fd_);
 }
 
-temp_dir::temp_dir() {
-  char tmpl[] = "/tmp/coronet-samples-XXXXXX";
-  if (!::mkdtemp(tmpl)) throw std::system_error(errno, std::generic_category(), "mkdtemp");
-  path_ = tmpl;
-}
-
-temp_dir::~temp_dir() {
-  std::error_code ignored;
-  std::filesystem::remove_all(path_, ignored);
-}
-
 }  // namespace sample_test

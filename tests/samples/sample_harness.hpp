@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "child_process.hpp"
+#include "temp_dir.hpp"
 
 namespace sample_test {
 
@@ -65,18 +66,5 @@ class refusing_port {
   std::uint16_t port_ = 0;
 };
 
-// A fresh directory under /tmp (short enough for Unix socket paths), removed with its contents.
-class temp_dir {
- public:
-  temp_dir();
-  ~temp_dir();
-  temp_dir(const temp_dir&) = delete;
-  temp_dir& operator=(const temp_dir&) = delete;
-  const std::string& path() const noexcept { return path_; }
-  std::string file(std::string_view name) const { return path_ + "/" + std::string(name); }
-
- private:
-  std::string path_;
-};
-
+using coronet::test::temp_dir;
 }  // namespace sample_test
