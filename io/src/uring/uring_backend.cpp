@@ -17,6 +17,8 @@
 #include <string>
 #include <system_error>
 #include <unordered_set>
+#include <utility>
+#include <vector>
 
 #include "coronet/detail/io_backend.hpp"
 #include "coronet/error.hpp"
@@ -140,8 +142,18 @@ class uring_backend final : public io_backend {
       complete(op, -ECANCELED);
       return;
     }
+    submit_cancel(op);
+  }
+
+  // Without an SQE the cancellation waits for the next run_once: dropping it could leave an
+  // operation on an idle socket pending for ever, and cancel_and_wait waiting with it.
+  void submit_cancel(operation& op) noexcept {
     io_uring_sqe* sqe = try_get_sqe();
-    if (!sqe) return;  // the ring is wedged; the operation will still complete on its own
+    if (!sqe) {
+      deferred_cancels_.push_back(&op);
+      rearm_needed_ = true;
+      return;
+    }
     io_uring_prep_cancel(sqe, &op, 0);
     io_uring_sqe_set_data64(sqe, k_ignore);
   }
@@ -345,6 +357,8 @@ class uring_backend final : public io_backend {
   void rearm() noexcept {
     rearm_needed_ = false;
     if (wake_unarmed_) arm_wake();
+    for (operation* op : std::exchange(deferred_cancels_, {}))
+      if (op->pending) submit_cancel(*op);
     for (acceptor* a : acceptors_)
       if (!a->armed && !a->closing && !a->waiting.empty()) arm(*a);
   }
@@ -460,6 +474,7 @@ class uring_backend final : public io_backend {
   bool multishot_accept_ = false;
   bool wake_unarmed_ = false;
   bool rearm_needed_ = false;
+  std::vector<operation*> deferred_cancels_;
   std::unordered_set<acceptor*> acceptors_;
 };
 
