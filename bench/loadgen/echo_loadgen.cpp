@@ -206,7 +206,8 @@ Options parse_options(int argc, char** argv) {
         usage_error("invalid --duration '%s' (seconds > 0)", v.c_str());
     } else if (arg == "--warmup") {
       std::string v = take_value();
-      if (!parse_seconds(v, opt.warmup)) usage_error("invalid --warmup '%s' (seconds >= 0)", v.c_str());
+      if (!parse_seconds(v, opt.warmup))
+        usage_error("invalid --warmup '%s' (seconds >= 0)", v.c_str());
     } else if (arg == "--sync") {
       no_value();
       opt.sync = true;
@@ -217,7 +218,8 @@ Options parse_options(int argc, char** argv) {
       usage_error("unknown argument '%s'", argv[i]);
     }
   }
-  if (opt.transport == Transport::none) usage_error("%s", "one of --tcp HOST:PORT or --unix PATH is required");
+  if (opt.transport == Transport::none)
+    usage_error("%s", "one of --tcp HOST:PORT or --unix PATH is required");
   return opt;
 }
 
@@ -254,8 +256,8 @@ class LatencyHistogram {
     for (std::size_t i = 0; i < kBuckets; ++i) {
       seen += counts_[i];
       if (seen >= rank) {
-        double mid = static_cast<double>(lower_bound_of(i)) +
-                     static_cast<double>(width_of(i) - 1) / 2.0;
+        double mid =
+            static_cast<double>(lower_bound_of(i)) + static_cast<double>(width_of(i) - 1) / 2.0;
         return std::clamp(mid, static_cast<double>(min_), static_cast<double>(max_));
       }
     }
@@ -263,16 +265,16 @@ class LatencyHistogram {
   }
 
  private:
-  static constexpr unsigned kSubBits = 6;                  // 64 sub-buckets
-  static constexpr std::uint64_t kSub = 1u << kSubBits;    // 64
-  static constexpr std::uint64_t kLinear = 2 * kSub;       // exact below 128
+  static constexpr unsigned kSubBits = 6;                // 64 sub-buckets
+  static constexpr std::uint64_t kSub = 1u << kSubBits;  // 64
+  static constexpr std::uint64_t kLinear = 2 * kSub;     // exact below 128
   static constexpr std::size_t kBuckets = kLinear + (64 - kSubBits - 1) * kSub;
 
   static std::size_t index_of(std::uint64_t v) {
     if (v < kLinear) return static_cast<std::size_t>(v);
     unsigned msb = 63u - static_cast<unsigned>(std::countl_zero(v));  // >= 7
-    unsigned shift = msb - kSubBits;                                     // >= 1
-    std::uint64_t mantissa = v >> shift;                                 // [64, 128)
+    unsigned shift = msb - kSubBits;                                  // >= 1
+    std::uint64_t mantissa = v >> shift;                              // [64, 128)
     return static_cast<std::size_t>(kLinear + (shift - 1) * kSub + (mantissa - kSub));
   }
   static std::uint64_t lower_bound_of(std::size_t i) {
@@ -306,7 +308,8 @@ class Endpoint {
     addrinfo* result = nullptr;
     int rc = getaddrinfo(opt.host.c_str(), opt.port.c_str(), &hints, &result);
     if (rc != 0) {
-      std::fprintf(stderr, "%s: cannot resolve %s: %s\n", g_prog, opt.host.c_str(), gai_strerror(rc));
+      std::fprintf(stderr, "%s: cannot resolve %s: %s\n", g_prog, opt.host.c_str(),
+                   gai_strerror(rc));
       std::exit(kExitFailure);
     }
     for (addrinfo* ai = result; ai != nullptr; ai = ai->ai_next) {
@@ -339,7 +342,8 @@ class Endpoint {
     }
     for (std::size_t i = 0; i < addresses_.size(); ++i) {
       const Address& a = addresses_[i];
-      int fd = try_connect(a.family, reinterpret_cast<const sockaddr*>(&a.storage), a.length, error);
+      int fd =
+          try_connect(a.family, reinterpret_cast<const sockaddr*>(&a.storage), a.length, error);
       if (fd >= 0) {
         preferred_ = static_cast<int>(i);
         return fd;
@@ -485,10 +489,11 @@ class LoadGenerator {
     double seconds = static_cast<double>(window_end_ - window_start_) / 1e9;
     if (window_end_ <= window_start_) seconds = 0;
     double rate = seconds > 0 ? static_cast<double>(messages_) / seconds : 0.0;
-    std::printf("messages=%llu seconds=%.3f msgs_per_sec=%.0f p50_us=%.1f p99_us=%.1f errors=%llu\n",
-                static_cast<unsigned long long>(messages_), seconds, rate,
-                histogram_.quantile_ns(0.50) / 1e3, histogram_.quantile_ns(0.99) / 1e3,
-                static_cast<unsigned long long>(errors_));
+    std::printf(
+        "messages=%llu seconds=%.3f msgs_per_sec=%.0f p50_us=%.1f p99_us=%.1f errors=%llu\n",
+        static_cast<unsigned long long>(messages_), seconds, rate,
+        histogram_.quantile_ns(0.50) / 1e3, histogram_.quantile_ns(0.99) / 1e3,
+        static_cast<unsigned long long>(errors_));
     std::fflush(stdout);
   }
 
@@ -651,10 +656,14 @@ class LoadGenerator {
       if (!c.busy) {
         // Nothing is expected on an idle connection.
         ssize_t n = recv(c.fd, scratch_.data(), scratch_.size(), 0);
-        if (n > 0) fail(c, "unexpected data from server");
-        else if (n == 0) fail(c, "connection closed by server");
-        else if (errno == EINTR) continue;
-        else if (errno != EAGAIN && errno != EWOULDBLOCK) fail(c, std::strerror(errno));
+        if (n > 0)
+          fail(c, "unexpected data from server");
+        else if (n == 0)
+          fail(c, "connection closed by server");
+        else if (errno == EINTR)
+          continue;
+        else if (errno != EAGAIN && errno != EWOULDBLOCK)
+          fail(c, std::strerror(errno));
         return;
       }
       std::size_t want = std::min(tx_.size() - c.received, scratch_.size());

@@ -48,8 +48,8 @@ asio::awaitable<void> echo_session(Socket socket) {
   std::array<char, kBufferSize> buffer;  // lives in the coroutine frame
   error_code ec;
   for (;;) {
-    std::size_t n = co_await socket.async_read_some(
-        asio::buffer(buffer), asio::redirect_error(asio::use_awaitable, ec));
+    std::size_t n = co_await socket.async_read_some(asio::buffer(buffer),
+                                                    asio::redirect_error(asio::use_awaitable, ec));
     if (ec) break;  // EOF or reset: just drop the connection
     co_await asio::async_write(socket, asio::buffer(buffer.data(), n),
                                asio::redirect_error(asio::use_awaitable, ec));
@@ -136,14 +136,17 @@ int main(int argc, char** argv) {
     asio::io_context ctx(1);
     if (port >= 0) {
       asio::ip::tcp::acceptor acceptor(
-          ctx, asio::ip::tcp::endpoint(asio::ip::address_v4::any(), static_cast<unsigned short>(port)),
+          ctx,
+          asio::ip::tcp::endpoint(asio::ip::address_v4::any(), static_cast<unsigned short>(port)),
           /*reuse_addr=*/true);
-      std::printf("listening tcp 0.0.0.0:%u\n", static_cast<unsigned>(acceptor.local_endpoint().port()));
+      std::printf("listening tcp 0.0.0.0:%u\n",
+                  static_cast<unsigned>(acceptor.local_endpoint().port()));
       std::fflush(stdout);
       return serve(ctx, acceptor);
     }
     ::unlink(unix_path.c_str());  // stale socket from an earlier run
-    asio::local::stream_protocol::acceptor acceptor(ctx, asio::local::stream_protocol::endpoint(unix_path));
+    asio::local::stream_protocol::acceptor acceptor(
+        ctx, asio::local::stream_protocol::endpoint(unix_path));
     std::printf("listening unix %s\n", unix_path.c_str());
     std::fflush(stdout);
     int rc = serve(ctx, acceptor);

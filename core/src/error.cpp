@@ -27,8 +27,8 @@ void print_to_stderr(std::exception_ptr e, std::string_view where) {
     what = ex.what();
   } catch (...) {
   }
-  std::fprintf(stderr, "coronet: unhandled exception in %.*s: %s\n", int(where.size()), where.data(),
-               what.c_str());
+  std::fprintf(stderr, "coronet: unhandled exception in %.*s: %s\n", int(where.size()),
+               where.data(), what.c_str());
 }
 
 std::atomic<unhandled_exception_handler> g_handler{&print_to_stderr};
@@ -63,7 +63,8 @@ bool is_cancellation(const std::exception_ptr& e) noexcept {
   return false;
 }
 
-unhandled_exception_handler set_unhandled_exception_handler(unhandled_exception_handler h) noexcept {
+unhandled_exception_handler set_unhandled_exception_handler(
+    unhandled_exception_handler h) noexcept {
   return g_handler.exchange(h ? h : &print_to_stderr);
 }
 

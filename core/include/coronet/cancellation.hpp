@@ -40,7 +40,9 @@ struct get_stop_token {
 }  // namespace detail
 
 // The stop token of the calling coroutine.
-inline detail::get_stop_token stop_token() noexcept { return {}; }
+inline detail::get_stop_token stop_token() noexcept {
+  return {};
+}
 }  // namespace this_task
 
 }  // namespace coronet

@@ -19,7 +19,9 @@ enum class error {
 };
 
 const std::error_category& coronet_category() noexcept;
-inline std::error_code make_error_code(error e) noexcept { return {static_cast<int>(e), coronet_category()}; }
+inline std::error_code make_error_code(error e) noexcept {
+  return {static_cast<int>(e), coronet_category()};
+}
 
 // std::system_error for the errno `err` while doing `what`.
 [[noreturn]] void throw_errno(int err, std::string_view what);

@@ -17,14 +17,17 @@
 namespace coronet {
 
 namespace detail {
-inline task<> sleep_task(std::chrono::steady_clock::duration d) { co_await sleep_for(d); }
+inline task<> sleep_task(std::chrono::steady_clock::duration d) {
+  co_await sleep_for(d);
+}
 }  // namespace detail
 
 template <class Rep, class Period, class T>
 task<T> with_timeout(std::chrono::duration<Rep, Period> d, task<T> t) {
-  auto r = co_await when_any(std::move(t), detail::sleep_task(
-                                               std::chrono::ceil<std::chrono::steady_clock::duration>(d)));
-  if (r.index() == 1) throw_error(std::make_error_code(std::errc::timed_out), "operation timed out");
+  auto r = co_await when_any(
+      std::move(t), detail::sleep_task(std::chrono::ceil<std::chrono::steady_clock::duration>(d)));
+  if (r.index() == 1)
+    throw_error(std::make_error_code(std::errc::timed_out), "operation timed out");
   if constexpr (!std::is_void_v<T>) co_return std::get<0>(std::move(r));
 }
 

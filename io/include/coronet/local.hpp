@@ -17,6 +17,8 @@ using listener = coronet::unix::listener;
 using coronet::unix::connect;
 
 // The seed programs' endpoint: /tmp/unix.sock.
-constexpr std::string_view default_path() noexcept { return "/tmp/unix.sock"; }
+constexpr std::string_view default_path() noexcept {
+  return "/tmp/unix.sock";
+}
 
 }  // namespace coronet::local

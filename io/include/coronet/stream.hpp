@@ -79,7 +79,9 @@ class stream {
   ~stream() { close(); }
 
   // Up to buf.size() bytes; 0 means the peer closed its sending side (end of stream).
-  [[nodiscard]] detail::read_some_awaiter read_some(std::span<std::byte> buf) { return {*this, buf}; }
+  [[nodiscard]] detail::read_some_awaiter read_some(std::span<std::byte> buf) {
+    return {*this, buf};
+  }
   [[nodiscard]] detail::read_some_awaiter read_some(std::span<char> buf) {
     return {*this, std::as_writable_bytes(buf)};
   }

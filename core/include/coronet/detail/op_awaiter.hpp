@@ -46,7 +46,8 @@ class op_awaiter {
       op_.pending = false;  // never reached the kernel: nothing to wait for
       throw;
     }
-    if (token.stop_possible() && op_.pending) stop_callback_.emplace(std::move(token), canceller{this});
+    if (token.stop_possible() && op_.pending)
+      stop_callback_.emplace(std::move(token), canceller{this});
     return true;
   }
 
