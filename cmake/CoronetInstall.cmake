@@ -3,12 +3,18 @@
 #   target_link_libraries(app PRIVATE coronet::coronet)
 include(CMakePackageConfigHelpers)
 
-install(TARGETS coronet_core coronet_io coronet
+# A static coronet_http needs the llhttp it was built with when a consumer links it.
+set(_coronet_extra_targets)
+if(TARGET coronet_llhttp)
+  list(APPEND _coronet_extra_targets coronet_llhttp)
+endif()
+
+install(TARGETS coronet_core coronet_io coronet_http coronet_process coronet ${_coronet_extra_targets}
   EXPORT coronetTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
   INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
-install(DIRECTORY core/include/ io/include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(DIRECTORY core/include/ io/include/ http/include/ process/include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(EXPORT coronetTargets
   NAMESPACE coronet::
   DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/coronet)

@@ -1,0 +1,458 @@
+#include "connection.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cstring>
+#include <stdexcept>
+
+#include "coronet/cancellation.hpp"
+#include "coronet/error.hpp"
+#include "coronet/http/error.hpp"
+#include "date.hpp"
+
+namespace coronet::http::detail {
+namespace {
+
+// A request body left unread by its handler is read and dropped, so that the connection can
+// serve the next request, when no more than this much of it is left; otherwise the connection
+// is closed after the response.
+constexpr std::uint64_t max_drain = 256 * 1024;
+// After an error response: how long, and how much, the server keeps reading (and dropping) what
+// the client still sends, so that closing does not reset the connection and destroy the
+// response before the client read it (nginx's lingering close).
+constexpr std::chrono::milliseconds linger_time{2000};
+constexpr std::size_t linger_bytes = 1024 * 1024;
+// A body this small is copied behind the head and both go out in one write.
+constexpr std::size_t coalesce_limit = 64 * 1024;
+
+void append_number(std::string& out, std::uint64_t n, int base = 10) {
+  char digits[24];
+  auto [end, ec] = std::to_chars(digits, digits + sizeof digits, n, base);
+  out.append(digits, end);
+}
+
+bool framing_header(std::string_view name) noexcept {
+  return iequals(name, "Content-Length") || iequals(name, "Transfer-Encoding") ||
+         iequals(name, "Connection") || iequals(name, "Keep-Alive");
+}
+
+}  // namespace
+
+connection::connection(session& s, stream socket)
+    : session_(s),
+      server_(s.server),
+      socket_(std::move(socket)),
+      parser_(req_, s.server.limits),
+      buf_(new char[s.server.options.read_buffer_size]) {
+  next = session_.connections;
+  if (next) next->prev = this;
+  session_.connections = this;
+  ++session_.count;
+  ++server_.connections;
+  if (server_.closing) closing_ = true;
+}
+
+connection::~connection() {
+  if (prev) prev->next = next;
+  if (next) next->prev = prev;
+  if (session_.connections == this) session_.connections = next;
+  --server_.connections;
+  session_.connection_ended();
+}
+
+void connection::expire() noexcept {
+  deadline_ = clock::time_point::max();
+  timed_out_ = true;
+  stop_.request_stop();
+}
+
+void connection::close_gracefully() noexcept {
+  closing_ = true;
+  // Waiting for a request that has not begun: nothing in flight, close now.
+  if (parser_.current() == parser::state::idle && expiry_ == expiry::idle) stop_.request_stop();
+}
+
+void connection::set_deadline(expiry kind, std::chrono::milliseconds after) noexcept {
+  expiry_ = kind;
+  deadline_ = after.count() > 0 ? clock::now() + after : clock::time_point::max();
+}
+
+task<> connection::run() {
+  // The server's own cancellation reaches this connection's operations through stop_, which the
+  // sweeper and graceful close also use.
+  std::stop_token outer = co_await this_task::stop_token();
+  std::stop_callback forward(outer, [this]() noexcept { stop_.request_stop(); });
+  int late_status = 0;
+  try {
+    co_await with_stop_token(stop_.get_token(), serve());
+  } catch (const std::system_error& e) {
+    // A socket error (the client reset, ...) ends just this connection: that is what clients
+    // do, and it is not the server's failure. A timeout gets the client a 408 if it was in the
+    // middle of sending a request (Node does the same).
+    if (is_cancellation(e) && outer.stop_requested()) throw;
+    const auto st = parser_.current();
+    if (timed_out_ && !head_sent_ && (st == parser::state::head || st == parser::state::body))
+      late_status = 408;
+  }
+  if (late_status != 0) {
+    std::stop_source fresh;
+    stop_ = std::move(fresh);
+    try {
+      co_await with_stop_token(stop_.get_token(), reject(late_status));
+    } catch (const std::system_error& e) {
+      if (is_cancellation(e) && outer.stop_requested()) throw;
+    }
+  }
+  socket_.close();
+}
+
+task<> connection::serve() {
+  for (;;) {
+    const bool got_request = co_await read_head();
+    if (!got_request) co_return;
+    ++requests_;
+    if (parser_.current() == parser::state::failed) {
+      co_await reject(parser_.error_status());
+      co_return;
+    }
+    if (!begin_exchange()) {
+      co_await reject(417);
+      co_return;
+    }
+    co_await dispatch();
+    if (!keep_alive_ || closing_) co_return;
+    const bool drained = co_await drain_body();
+    if (!drained) co_return;
+    parser_.next_message();
+  }
+}
+
+bool connection::begin_exchange() noexcept {
+  expect_continue_ = continue_sent_ = false;
+  started_ = head_sent_ = finished_ = false;
+  keep_alive_ = false;
+  framing_ = framing::none;
+  body_left_ = 0;
+  piece_at_ = 0;
+  head_request_ = req_.method == "HEAD";
+  const auto expect = req_.headers.find("Expect");
+  if (!expect) return true;
+  // Only 100-continue is defined (RFC 9110 10.1.1); anything else gets 417.
+  if (!iequals(*expect, "100-continue")) return false;
+  expect_continue_ = req_.version_major == 1 && req_.version_minor >= 1;
+  return true;
+}
+
+task<bool> connection::read_head() {
+  // The first request of a connection must arrive within the headers timeout, later ones
+  // within the keep-alive timeout after the previous response.
+  if (requests_ == 0) {
+    set_deadline(expiry::idle, server_.options.headers_timeout);
+  } else {
+    set_deadline(expiry::idle, server_.options.keep_alive_timeout);
+  }
+  for (;;) {
+    if (begin_ < end_) {
+      advance();
+      const auto st = parser_.current();
+      if (st == parser::state::failed || parser_.take_head_ready()) co_return true;
+      continue;
+    }
+    if (closing_ && parser_.current() == parser::state::idle) co_return false;
+    const std::size_t n = co_await fill();
+    if (n == 0) {
+      // The client closed: between requests that is how keep-alive ends; inside one it gave
+      // up, and nobody is left to answer.
+      co_return false;
+    }
+  }
+}
+
+void connection::advance() {
+  const auto before = parser_.current();
+  const std::size_t used = parser_.feed(buf_.get() + begin_, end_ - begin_);
+  begin_ += used;
+  if (begin_ == end_) begin_ = end_ = 0;
+  const auto after = parser_.current();
+  if (before == parser::state::idle && after != parser::state::idle) {
+    request_start_ = clock::now();
+    const auto& o = server_.options;
+    auto limit = o.headers_timeout;
+    if (o.request_timeout.count() > 0 && (limit.count() == 0 || o.request_timeout < limit))
+      limit = o.request_timeout;
+    set_deadline(expiry::request_head, limit);
+  }
+  if (after == parser::state::body && before != parser::state::body) {
+    // The rest of the request must arrive within the request timeout of its start.
+    const auto t = server_.options.request_timeout;
+    expiry_ = expiry::request_body;
+    deadline_ = t.count() > 0 ? request_start_ + t : clock::time_point::max();
+  }
+  if (after == parser::state::done) {
+    expiry_ = expiry::none;
+    deadline_ = clock::time_point::max();
+  }
+}
+
+task<std::size_t> connection::fill() {
+  begin_ = end_ = 0;
+  const std::size_t n =
+      co_await socket_.read_some(std::span<char>(buf_.get(), server_.options.read_buffer_size));
+  end_ = n;
+  co_return n;
+}
+
+task<> connection::flush() {
+  if (out_.empty()) co_return;
+  co_await socket_.write_all(out_);
+  out_.clear();
+}
+
+task<std::string_view> connection::read_body_some() {
+  auto& pieces = parser_.body_pieces();
+  for (;;) {
+    if (piece_at_ < pieces.size()) co_return pieces[piece_at_++];
+    pieces.clear();
+    piece_at_ = 0;
+    switch (parser_.current()) {
+      case parser::state::done:
+        co_return std::string_view();
+      case parser::state::failed:
+        throw_error(parser_.error(), "read request body");
+      default:
+        break;
+    }
+    if (begin_ < end_ || parser_.paused()) {
+      advance();
+      continue;
+    }
+    if (expect_continue_ && !continue_sent_ && !started_) {
+      // The client waits for this before it sends the body.
+      continue_sent_ = true;
+      co_await socket_.write_all(std::string_view("HTTP/1.1 100 Continue\r\n\r\n"));
+    }
+    const std::size_t n = co_await fill();
+    if (n == 0) {
+      parser_.finish();
+      throw_error(make_error_code(errc::incomplete_message), "read request body");
+    }
+  }
+}
+
+task<> connection::read_body_all() {
+  for (;;) {
+    std::string_view piece = co_await read_body_some();
+    if (piece.empty()) co_return;
+    req_.body.append(piece);
+  }
+}
+
+task<> connection::dispatch() {
+  std::exception_ptr failure;
+  try {
+    if (server_.stream_handler) {
+      exchange ex(*this);
+      co_await server_.stream_handler(ex);
+      if (!finished_) {
+        if (!started_) throw std::logic_error("http: the handler returned without a response");
+        co_await finish_response();
+      }
+    } else {
+      co_await read_body_all();
+      response r = co_await server_.handler(req_);
+      co_await respond(r);
+    }
+  } catch (const std::system_error& e) {
+    // This connection's timeout or the server's stop end the connection; a cancellation the
+    // handler met on its own is its failure like any other.
+    if (is_cancellation(e) && stop_.stop_requested()) throw;
+    failure = std::current_exception();
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  if (!failure) co_return;
+  keep_alive_ = false;
+  if (parser_.current() == parser::state::failed) {
+    // The body was bad (too large, malformed, cut short): that, not the handler, is the error.
+    if (!head_sent_) co_await reject(parser_.error_status());
+    co_return;
+  }
+  if (server_.options.on_handler_error) {
+    server_.options.on_handler_error(failure, req_);
+  } else {
+    std::string where = "http handler for " + req_.method + " " + req_.target;
+    report_unhandled_exception(failure, where);
+  }
+  // Once bytes of the response went out, only closing tells the client it is incomplete.
+  if (!head_sent_) co_await reject(500);
+}
+
+bool connection::body_drainable() const noexcept {
+  const auto st = parser_.current();
+  if (st == parser::state::done) return true;
+  if (st == parser::state::failed) return false;
+  // A client waiting for "100 Continue" that it never got may never send the body.
+  if (expect_continue_ && !continue_sent_) return false;
+  if (parser_.chunked() || !parser_.has_content_length()) return false;
+  return parser_.content_length() - parser_.body_bytes() <= max_drain;
+}
+
+task<bool> connection::drain_body() {
+  while (parser_.current() != parser::state::done) {
+    const std::string_view piece = co_await read_body_some();
+    if (piece.empty()) break;
+  }
+  co_return parser_.current() == parser::state::done;
+}
+
+void connection::format_head(int status, std::string_view reason, const fields& headers, framing f,
+                             std::uint64_t length) {
+  const auto& o = server_.options;
+  keep_alive_ = parser_.keep_alive() && !closing_ && !parser_.upgrade() &&
+                !headers.has_token("Connection", "close") && f != framing::until_close &&
+                (o.max_requests_per_connection == 0 || requests_ < o.max_requests_per_connection) &&
+                body_drainable();
+  framing_ = f;
+  out_.append("HTTP/1.1 ");
+  append_number(out_, static_cast<std::uint64_t>(status));
+  out_.push_back(' ');
+  out_.append(reason.empty() ? reason_phrase(status) : reason);
+  out_.append("\r\n");
+  bool has_date = false;
+  for (auto [name, value] : headers) {
+    if (framing_header(name)) continue;
+    check_field(name, value);
+    has_date = has_date || iequals(name, "Date");
+    out_.append(name).append(": ").append(value).append("\r\n");
+  }
+  if (!has_date) out_.append("Date: ").append(http_date()).append("\r\n");
+  if (keep_alive_) {
+    out_.append("Connection: keep-alive\r\n");
+    if (o.keep_alive_timeout.count() > 0) {
+      out_.append("Keep-Alive: timeout=");
+      append_number(out_, static_cast<std::uint64_t>((o.keep_alive_timeout.count() + 999) / 1000));
+      out_.append("\r\n");
+    }
+  } else {
+    out_.append("Connection: close\r\n");
+  }
+  if (f == framing::length) {
+    out_.append("Content-Length: ");
+    append_number(out_, length);
+    out_.append("\r\n");
+  } else if (f == framing::chunked) {
+    out_.append("Transfer-Encoding: chunked\r\n");
+  }
+  out_.append("\r\n");
+  started_ = true;
+  body_left_ = length;
+  // A HEAD response announces the length of the body it does not send.
+  if (head_request_ && f == framing::length) body_left_ = 0;
+}
+
+task<> connection::respond(const response& r) {
+  if (started_) throw std::logic_error("http: the response was already started");
+  const bool no_body = response_has_no_body(r.status, head_request_ ? "HEAD" : "");
+  const bool bodiless_status = response_has_no_body(r.status, "");
+  format_head(r.status, r.reason, r.headers, bodiless_status ? framing::none : framing::length,
+              r.body.size());
+  if (!no_body && r.body.size() <= coalesce_limit) out_.append(r.body);
+  head_sent_ = true;
+  co_await flush();
+  if (!no_body && r.body.size() > coalesce_limit) co_await socket_.write_all(r.body);
+  finished_ = true;
+}
+
+void connection::start_response(int status, const fields& headers,
+                                std::optional<std::uint64_t> length) {
+  if (started_) throw std::logic_error("http: the response was already started");
+  framing f = framing::length;
+  if (response_has_no_body(status, "")) {
+    f = framing::none;
+  } else if (!length) {
+    f = req_.version_minor >= 1 || req_.version_major > 1 ? framing::chunked : framing::until_close;
+  }
+  format_head(status, {}, headers, f, length.value_or(0));
+  if (head_request_ || f == framing::none) framing_ = framing::none;
+}
+
+task<> connection::write_body(std::string_view piece) {
+  if (!started_) start_response(200, {}, std::nullopt);
+  if (finished_) throw std::logic_error("http: write after the response was finished");
+  if (framing_ == framing::none || piece.empty()) {
+    // HEAD and bodiless statuses: the bytes are dropped (the head still goes out on finish).
+    co_return;
+  }
+  if (framing_ == framing::length) {
+    if (piece.size() > body_left_)
+      throw std::logic_error("http: response body longer than its Content-Length");
+    body_left_ -= piece.size();
+  }
+  if (framing_ == framing::chunked) {
+    append_number(out_, piece.size(), 16);
+    out_.append("\r\n");
+  }
+  head_sent_ = true;
+  if (piece.size() <= coalesce_limit) {
+    out_.append(piece);
+    if (framing_ == framing::chunked) out_.append("\r\n");
+    co_await flush();
+  } else {
+    co_await flush();
+    co_await socket_.write_all(piece);
+    if (framing_ == framing::chunked) co_await socket_.write_all(std::string_view("\r\n"));
+  }
+}
+
+task<> connection::finish_response() {
+  if (!started_) start_response(200, {}, std::uint64_t{0});
+  if (finished_) co_return;
+  if (framing_ == framing::length && body_left_ != 0) {
+    // The client would wait for bytes that never come; closing tells it the body is cut short.
+    keep_alive_ = false;
+    head_sent_ = true;
+    co_await flush();
+    finished_ = true;
+    throw std::logic_error("http: response body shorter than its Content-Length");
+  }
+  if (framing_ == framing::chunked) out_.append("0\r\n\r\n");
+  head_sent_ = true;
+  co_await flush();
+  finished_ = true;
+}
+
+task<> connection::reject(int status) {
+  // An error response, then the connection closes: what follows the bad bytes cannot be
+  // trusted to be the start of another request.
+  closing_ = true;
+  out_.clear();
+  started_ = false;
+  response r(status, std::string(reason_phrase(status)) + "\n", "text/plain");
+  head_request_ = false;
+  format_head(status, {}, r.headers, framing::length, r.body.size());
+  out_.append(r.body);
+  head_sent_ = true;
+  finished_ = true;
+  keep_alive_ = false;
+  co_await flush();
+  co_await linger();
+}
+
+task<> connection::linger() {
+  socket_.shutdown();
+  set_deadline(expiry::linger, linger_time);
+  std::size_t total = 0;
+  try {
+    while (total < linger_bytes) {
+      const std::size_t n = co_await fill();
+      if (n == 0) break;
+      total += n;
+    }
+  } catch (const std::system_error& e) {
+    // The linger deadline (or a reset) ends it; the server's own stop goes on up.
+    if (!is_cancellation(e) || !timed_out_) throw;
+  }
+  begin_ = end_ = 0;
+}
+
+}  // namespace coronet::http::detail

@@ -1,0 +1,251 @@
+#include "parser.hpp"
+
+#include <utility>
+
+#include "coronet/http/error.hpp"
+
+namespace coronet::http::detail {
+namespace {
+
+std::string_view trim(std::string_view s) noexcept {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+// Whether every coding listed in the Transfer-Encoding lines is "chunked": the only transfer
+// coding coronet decodes (RFC 9112 7: a server answers 501 to one it does not understand).
+bool only_chunked(const fields& h) {
+  for (auto [name, value] : h) {
+    if (!iequals(name, "Transfer-Encoding")) continue;
+    while (!value.empty()) {
+      const auto comma = value.find(',');
+      const std::string_view coding = trim(value.substr(0, comma));
+      if (!coding.empty() && !iequals(coding, "chunked")) return false;
+      if (comma == std::string_view::npos) break;
+      value.remove_prefix(comma + 1);
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+parser::parser(llhttp_type_t type, parse_limits limits) : limits_(limits) {
+  llhttp_init(&llhttp_, type, &settings());
+  llhttp_.data = this;
+}
+
+parser::parser(request& into, parse_limits limits) : parser(HTTP_REQUEST, limits) {
+  request_ = &into;
+  headers_ = &into.headers;
+}
+
+parser::parser(response& into, parse_limits limits) : parser(HTTP_RESPONSE, limits) {
+  response_ = &into;
+  headers_ = &into.headers;
+}
+
+const llhttp_settings_t& parser::settings() noexcept {
+  static const llhttp_settings_t s = [] {
+    llhttp_settings_t t;
+    llhttp_settings_init(&t);
+    t.on_message_begin = on_message_begin;
+    t.on_url = on_target;
+    t.on_status = on_reason;
+    t.on_header_field = on_field;
+    t.on_header_value = on_value;
+    t.on_header_value_complete = on_value_complete;
+    t.on_headers_complete = on_headers_complete;
+    t.on_body = on_body;
+    t.on_message_complete = on_message_complete;
+    return t;
+  }();
+  return s;
+}
+
+std::size_t parser::feed(const char* data, std::size_t size) {
+  if (state_ == state::done || state_ == state::failed) return 0;
+  if (paused_) {
+    llhttp_resume(&llhttp_);
+    paused_ = false;
+  }
+  const bool was_in_head = state_ == state::idle || state_ == state::head;
+  const llhttp_errno_t err = llhttp_execute(&llhttp_, data, size);
+  std::size_t used = size;
+  if (err == HPE_PAUSED) {
+    used = static_cast<std::size_t>(llhttp_get_error_pos(&llhttp_) - data);
+    paused_ = true;
+  } else if (err == HPE_PAUSED_UPGRADE) {
+    // An Upgrade or CONNECT message: complete (on_message_complete ran); coronet does not
+    // switch protocols, so the bytes after it are left alone and the caller closes.
+    used = static_cast<std::size_t>(llhttp_get_error_pos(&llhttp_) - data);
+    state_ = state::done;
+  } else if (err != HPE_OK) {
+    if (!error_) {
+      reason_ = llhttp_get_error_reason(&llhttp_) ? llhttp_get_error_reason(&llhttp_) : "";
+      fail(errc::malformed_message, 400);
+    }
+    state_ = state::failed;
+    return used;
+  }
+  // The callbacks count the spans of the head; this counts every byte of it (whitespace and
+  // line ends included), so that no padding gets past the limit.
+  if (was_in_head && state_ != state::idle) {
+    head_bytes_ += used;
+    if (head_bytes_ > limits_.max_header_size) {
+      fail(errc::header_too_large, 431);
+      state_ = state::failed;
+    }
+  }
+  return used;
+}
+
+void parser::finish() {
+  if (state_ != state::head && state_ != state::body) return;
+  if (paused_) {
+    llhttp_resume(&llhttp_);
+    paused_ = false;
+  }
+  if (llhttp_finish(&llhttp_) != HPE_OK || state_ != state::done) {
+    fail(errc::incomplete_message, 400);
+    state_ = state::failed;
+  }
+}
+
+void parser::next_message() {
+  state_ = state::idle;
+  head_ready_ = false;
+  head_bytes_ = 0;
+  span_bytes_ = 0;
+  body_bytes_ = 0;
+  content_length_ = 0;
+  pieces_.clear();
+}
+
+bool parser::chunked() const noexcept {
+  return (llhttp_.flags & F_CHUNKED) != 0;
+}
+bool parser::has_content_length() const noexcept {
+  return (llhttp_.flags & F_CONTENT_LENGTH) != 0;
+}
+bool parser::keep_alive() const noexcept {
+  return llhttp_should_keep_alive(&llhttp_) != 0;
+}
+bool parser::upgrade() const noexcept {
+  return llhttp_.upgrade != 0;
+}
+
+int parser::fail(std::error_code ec, int status) noexcept {
+  if (!error_) {
+    error_ = ec;
+    error_status_ = status;
+  }
+  return HPE_USER;
+}
+
+int parser::on_message_begin(llhttp_t* p) {
+  parser& self = of(p);
+  self.state_ = state::head;
+  if (self.request_) {
+    self.request_->clear();
+  } else {
+    self.response_->clear();
+  }
+  self.field_done_ = true;
+  self.span_bytes_ = 0;
+  return 0;
+}
+
+int parser::on_target(llhttp_t* p, const char* at, std::size_t n) {
+  parser& self = of(p);
+  if ((self.span_bytes_ += n) > self.limits_.max_header_size)
+    return self.fail(errc::header_too_large, 431);
+  self.request_->target.append(at, n);
+  return 0;
+}
+
+int parser::on_reason(llhttp_t* p, const char* at, std::size_t n) {
+  parser& self = of(p);
+  if ((self.span_bytes_ += n) > self.limits_.max_header_size)
+    return self.fail(errc::header_too_large, 431);
+  self.response_->reason.append(at, n);
+  return 0;
+}
+
+int parser::on_field(llhttp_t* p, const char* at, std::size_t n) {
+  parser& self = of(p);
+  // Trailers (after a chunked body) are not kept: the handler may hold views of the headers
+  // while it reads the body, and appending could move them.
+  if (self.state_ == state::body) return 0;
+  if ((self.span_bytes_ += n) > self.limits_.max_header_size)
+    return self.fail(errc::header_too_large, 431);
+  if (self.field_done_) {  // the first piece of a new line's name
+    if (self.headers_->size() >= self.limits_.max_headers)
+      return self.fail(errc::too_many_headers, 431);
+    self.headers_->begin_line();
+    self.field_done_ = false;
+  }
+  self.headers_->append_name({at, n});
+  return 0;
+}
+
+int parser::on_value(llhttp_t* p, const char* at, std::size_t n) {
+  parser& self = of(p);
+  if (self.state_ == state::body) return 0;
+  if ((self.span_bytes_ += n) > self.limits_.max_header_size)
+    return self.fail(errc::header_too_large, 431);
+  self.headers_->append_value({at, n});
+  return 0;
+}
+
+int parser::on_value_complete(llhttp_t* p) {
+  parser& self = of(p);
+  if (self.state_ == state::body) return 0;
+  // A line with an empty value never calls on_value: the line ends here either way.
+  self.field_done_ = true;
+  self.headers_->trim_last_value();
+  return 0;
+}
+
+int parser::on_headers_complete(llhttp_t* p) {
+  parser& self = of(p);
+  const int rc = self.check_head();
+  if (rc != 0) return rc;
+  self.state_ = state::body;
+  self.head_ready_ = true;
+  if (self.no_body_) return 1;  // llhttp: no body follows; completes the message now
+  return HPE_PAUSED;
+}
+
+int parser::check_head() noexcept {
+  content_length_ = has_content_length() ? llhttp_.content_length : 0;
+  if (request_) {
+    request_->method = llhttp_method_name(static_cast<llhttp_method_t>(llhttp_.method));
+    request_->version_major = llhttp_.http_major;
+    request_->version_minor = llhttp_.http_minor;
+    if (!only_chunked(request_->headers)) return fail(errc::unsupported_transfer_encoding, 501);
+  } else {
+    response_->status = llhttp_.status_code;
+    response_->version_major = llhttp_.http_major;
+    response_->version_minor = llhttp_.http_minor;
+  }
+  if (content_length_ > limits_.max_body_size) return fail(errc::body_too_large, 413);
+  return 0;
+}
+
+int parser::on_body(llhttp_t* p, const char* at, std::size_t n) {
+  parser& self = of(p);
+  if ((self.body_bytes_ += n) > self.limits_.max_body_size)
+    return self.fail(errc::body_too_large, 413);
+  self.pieces_.emplace_back(at, n);
+  return 0;
+}
+
+int parser::on_message_complete(llhttp_t* p) {
+  parser& self = of(p);
+  self.state_ = state::done;
+  return HPE_PAUSED;
+}
+
+}  // namespace coronet::http::detail

@@ -1,0 +1,154 @@
+#include <algorithm>
+
+#include "connection.hpp"
+#include "coronet/cancellation.hpp"
+#include "coronet/error.hpp"
+#include "coronet/task_group.hpp"
+#include "coronet/timer.hpp"
+
+namespace coronet::http {
+namespace detail {
+namespace {
+
+// How often the sweeper looks for connections past their deadline: an eighth of the shortest
+// timeout in force (so a timeout fires at most 12.5% late), between 5 ms and 1 s.
+clock::duration sweep_interval(const server_options& o) {
+  std::chrono::milliseconds shortest{2000};  // the linger time after an error response
+  for (auto t : {o.headers_timeout, o.request_timeout, o.keep_alive_timeout})
+    if (t.count() > 0) shortest = std::min(shortest, t);
+  return std::clamp<clock::duration>(shortest / 8, std::chrono::milliseconds(5),
+                                     std::chrono::seconds(1));
+}
+
+task<> serve_connection(session& s, stream socket) {
+  connection c(s, std::move(socket));
+  co_await c.run();
+}
+
+}  // namespace
+
+server_state::server_state(server::handler h, server::stream_handler sh, server_options o)
+    : handler(std::move(h)), stream_handler(std::move(sh)), options(std::move(o)) {
+  limits.max_header_size = options.max_header_size;
+  limits.max_headers = options.max_headers;
+  limits.max_body_size = options.max_body_size;
+  if (options.read_buffer_size < 1024) options.read_buffer_size = 1024;
+}
+
+session::session(server_state& s, std::function<void()> close)
+    : server(s), close_listener(std::move(close)) {
+  next = server.sessions;
+  if (next) next->prev = this;
+  server.sessions = this;
+}
+
+session::~session() {
+  if (prev) prev->next = next;
+  if (next) next->prev = prev;
+  if (server.sessions == this) server.sessions = next;
+}
+
+void session::close_gracefully() noexcept {
+  if (accepting) close_listener();
+  for (connection* c = connections; c; c = c->next) c->close_gracefully();
+}
+
+void session::stop_all() noexcept {
+  for (connection* c = connections; c; c = c->next) c->stop();
+}
+
+void session::connection_ended() noexcept {
+  --count;
+  if (count == 0 && !accepting) sweep_stop.request_stop();
+}
+
+task<> session::sweep() {
+  const clock::duration every = sweep_interval(server.options);
+  for (;;) {
+    co_await sleep_for(every);
+    const clock::time_point now = clock::now();
+    for (connection* c = connections; c; c = c->next)
+      if (c->deadline() <= now) c->expire();
+  }
+}
+
+}  // namespace detail
+
+request& exchange::req() noexcept {
+  return c_->req();
+}
+task<std::string_view> exchange::read_some() {
+  return c_->read_body_some();
+}
+task<> exchange::read_body() {
+  return c_->read_body_all();
+}
+task<> exchange::respond(const response& r) {
+  return c_->respond(r);
+}
+void exchange::start(int status, fields headers, std::optional<std::uint64_t> content_length) {
+  c_->start_response(status, headers, content_length);
+}
+task<> exchange::write(std::string_view piece) {
+  return c_->write_body(piece);
+}
+task<> exchange::finish() {
+  return c_->finish_response();
+}
+bool exchange::started() const noexcept {
+  return c_->response_started();
+}
+
+server::server(handler h, server_options options)
+    : state_(std::make_unique<detail::server_state>(std::move(h), nullptr, std::move(options))) {}
+
+server::server(stream_handler h, server_options options)
+    : state_(std::make_unique<detail::server_state>(nullptr, std::move(h), std::move(options))) {}
+
+server::~server() = default;
+
+void server::close() noexcept {
+  state_->closing = true;
+  for (detail::session* s = state_->sessions; s; s = s->next) s->close_gracefully();
+}
+
+std::size_t server::connection_count() const noexcept {
+  return state_->connections;
+}
+const server_options& server::options() const noexcept {
+  return state_->options;
+}
+
+task<> server::serve_impl(std::function<task<stream>()> accept,
+                          std::function<void()> close_listener) {
+  detail::session s(*state_, std::move(close_listener));
+  task_group group;
+  group.spawn(with_stop_token(s.sweep_stop.get_token(), s.sweep()));
+  std::exception_ptr failure;
+  try {
+    // close() may have come before this serve() started.
+    while (!state_->closing) {
+      stream socket = co_await accept();
+      group.spawn(detail::serve_connection(s, std::move(socket)));
+    }
+  } catch (const std::system_error& e) {
+    // close() closes the listener, which ends the accept as cancelled: the graceful way out.
+    if (!(is_cancellation(e) && state_->closing)) failure = std::current_exception();
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  s.accepting = false;
+  s.close_listener();
+  // Failing or cancelled: no grace, every connection stops now. Closing: close() already
+  // asked idle connections to end and busy ones to end after their response.
+  if (failure) s.stop_all();
+  if (s.count == 0) s.sweep_stop.request_stop();
+  try {
+    co_await group.join();
+  } catch (...) {
+    if (!failure) failure = std::current_exception();
+  }
+  if (failure) std::rethrow_exception(failure);
+}
+
+}  // namespace coronet::http

@@ -1,0 +1,30 @@
+// The seed's HTTP server (server.js: http.createServer((req, res) => res.end(req.url))), in
+// coronet: every request gets 200 and its own target as the body.
+#include <cstdint>
+#include <string>
+
+#include <coronet/http.hpp>
+
+#include "support/cli.hpp"
+
+int main(int argc, char** argv) {
+  sample::cli cli("http-server", "Answer every HTTP request with its URL (Node's http server).");
+  cli.option("host", "HOST", "address to listen on", "0.0.0.0")
+      .option("port", "PORT", "port to listen on (0: any free port)", "8888")
+      .flag("quiet", "do not print a line per request");
+  cli.parse(argc, argv);
+  const auto port = static_cast<std::uint16_t>(cli.num("port", 0, 65535));
+  const bool quiet = cli.has("quiet");
+
+  return sample::run_until_signal([&]() -> coronet::task<int> {
+    coronet::http::server server(
+        [quiet](coronet::http::request& req) -> coronet::task<coronet::http::response> {
+          if (!quiet) sample::say("url " + req.target);
+          co_return coronet::http::response(200, req.target);
+        });
+    auto listener = coronet::tcp::listener::bind({cli.str("host"), port});
+    sample::say("listening on " + listener.local_address().to_string());
+    co_await server.serve(listener);
+    co_return 0;
+  });
+}
