@@ -43,7 +43,7 @@ connection::connection(session& s, stream socket)
       server_(s.server),
       socket_(std::move(socket)),
       parser_(req_, s.server.limits),
-      buf_(new char[s.server.options.read_buffer_size]) {
+      in_(s.server.options.read_buffer_size) {
   next = session_.connections;
   if (next) next->prev = this;
   session_.connections = this;
@@ -152,14 +152,14 @@ task<bool> connection::read_head() {
     set_deadline(expiry::idle, server_.options.keep_alive_timeout);
   }
   for (;;) {
-    if (begin_ < end_) {
+    if (!in_.empty()) {
       advance();
       const auto st = parser_.current();
       if (st == parser::state::failed || parser_.take_head_ready()) co_return true;
       continue;
     }
     if (closing_ && parser_.current() == parser::state::idle) co_return false;
-    const std::size_t n = co_await fill();
+    const std::size_t n = co_await in_.fill(socket_);
     if (n == 0) {
       // The client closed: between requests that is how keep-alive ends; inside one it gave
       // up, and nobody is left to answer.
@@ -170,9 +170,7 @@ task<bool> connection::read_head() {
 
 void connection::advance() {
   const auto before = parser_.current();
-  const std::size_t used = parser_.feed(buf_.get() + begin_, end_ - begin_);
-  begin_ += used;
-  if (begin_ == end_) begin_ = end_ = 0;
+  in_.feed(parser_);
   const auto after = parser_.current();
   if (before == parser::state::idle && after != parser::state::idle) {
     request_start_ = clock::now();
@@ -192,14 +190,6 @@ void connection::advance() {
     expiry_ = expiry::none;
     deadline_ = clock::time_point::max();
   }
-}
-
-task<std::size_t> connection::fill() {
-  begin_ = end_ = 0;
-  const std::size_t n =
-      co_await socket_.read_some(std::span<char>(buf_.get(), server_.options.read_buffer_size));
-  end_ = n;
-  co_return n;
 }
 
 task<> connection::flush() {
@@ -222,7 +212,7 @@ task<std::string_view> connection::read_body_some() {
       default:
         break;
     }
-    if (begin_ < end_ || parser_.paused()) {
+    if (!in_.empty() || parser_.paused()) {
       advance();
       continue;
     }
@@ -231,7 +221,7 @@ task<std::string_view> connection::read_body_some() {
       continue_sent_ = true;
       co_await socket_.write_all(std::string_view("HTTP/1.1 100 Continue\r\n\r\n"));
     }
-    const std::size_t n = co_await fill();
+    const std::size_t n = co_await in_.fill(socket_);
     if (n == 0) {
       parser_.finish();
       throw_error(make_error_code(errc::incomplete_message), "read request body");
@@ -444,7 +434,7 @@ task<> connection::linger() {
   std::size_t total = 0;
   try {
     while (total < linger_bytes) {
-      const std::size_t n = co_await fill();
+      const std::size_t n = co_await in_.fill(socket_);
       if (n == 0) break;
       total += n;
     }
@@ -452,7 +442,7 @@ task<> connection::linger() {
     // The linger deadline (or a reset) ends it; the server's own stop goes on up.
     if (!is_cancellation(e) || !timed_out_) throw;
   }
-  begin_ = end_ = 0;
+  in_.clear();
 }
 
 }  // namespace coronet::http::detail

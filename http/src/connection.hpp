@@ -14,6 +14,7 @@
 
 #include "coronet/http/server.hpp"
 #include "parser.hpp"
+#include "read_buffer.hpp"
 
 namespace coronet::http::detail {
 
@@ -98,7 +99,6 @@ class connection {
   task<bool> drain_body();
   task<> reject(int status);
   task<> linger();
-  task<std::size_t> fill();
   task<> flush();
   void advance();
   void set_deadline(expiry kind, std::chrono::milliseconds after) noexcept;
@@ -113,8 +113,7 @@ class connection {
   stream socket_;
   request req_;
   parser parser_;
-  std::unique_ptr<char[]> buf_;
-  std::size_t begin_ = 0, end_ = 0;
+  read_buffer in_;
   std::size_t piece_at_ = 0;
   std::string out_;
   std::stop_source stop_;

@@ -1,0 +1,310 @@
+#include "coronet/http/client.hpp"
+
+#include <boost/url/parse.hpp>
+#include <boost/url/url_view.hpp>
+#include <charconv>
+
+#include "client_connection.hpp"
+#include "coronet/error.hpp"
+#include "coronet/http/error.hpp"
+#include "coronet/tcp_connect.hpp"
+#include "coronet/with_timeout.hpp"
+
+namespace coronet::http {
+namespace {
+
+// A body this small goes out in the same write as the head.
+constexpr std::size_t coalesce_limit = 64 * 1024;
+
+struct target {
+  std::string host;         // to connect to ("::1" without brackets)
+  std::uint16_t port = 80;  //
+  std::string host_header;  // "host[:port]" as the URL wrote it
+  std::string request_target;
+  std::string key;  // pool key
+};
+
+target parse_url(std::string_view url) {
+  auto parsed = boost::urls::parse_uri(url);
+  if (!parsed) throw_error(make_error_code(errc::unsupported_url), "parse URL");
+  const boost::urls::url_view& u = *parsed;
+  if (u.scheme_id() != boost::urls::scheme::http)
+    throw_error(make_error_code(errc::unsupported_url), "only http:// URLs are supported");
+  target t;
+  t.host = u.host_address();
+  if (t.host.empty()) throw_error(make_error_code(errc::unsupported_url), "URL has no host");
+  if (u.has_port()) {
+    const auto p = u.port();
+    unsigned value = 0;
+    auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), value);
+    if (ec != std::errc() || end != p.data() + p.size() || value == 0 || value > 65535)
+      throw_error(make_error_code(errc::unsupported_url), "bad port in URL");
+    t.port = static_cast<std::uint16_t>(value);
+  }
+  t.host_header = u.encoded_host_and_port();
+  t.request_target = u.encoded_path();
+  if (t.request_target.empty()) t.request_target = "/";
+  if (u.has_query()) t.request_target.append("?").append(u.encoded_query());
+  t.key = t.host + ":" + std::to_string(t.port);
+  return t;
+}
+
+bool idempotent(std::string_view method) {
+  return method == "GET" || method == "HEAD" || method == "PUT" || method == "DELETE" ||
+         method == "OPTIONS" || method == "TRACE";
+}
+
+// "connect 127.0.0.1:8888" out of "connect 127.0.0.1:8888: Connection refused".
+std::string context_of(const std::system_error& e) {
+  std::string what = e.what();
+  const std::string suffix = ": " + e.code().message();
+  if (what.size() >= suffix.size() &&
+      what.compare(what.size() - suffix.size(), suffix.size(), suffix) == 0)
+    what.resize(what.size() - suffix.size());
+  return what;
+}
+
+[[noreturn]] void throw_parse_error(const detail::parser& p, std::string_view what) {
+  std::string context(what);
+  if (!p.error_reason().empty()) context += " (" + p.error_reason() + ")";
+  throw_error(p.error(), context);
+}
+
+}  // namespace
+
+namespace detail {
+struct request_args {
+  std::string method;
+  std::string url;
+  fields headers;
+  std::string body;
+  body_source source;
+  std::string what() const { return method + " " + url; }
+};
+}  // namespace detail
+
+namespace {
+
+task<stream> open_connection(const detail::client_pool& pool, const target& t) {
+  if (pool.options.connect_timeout.count() <= 0) co_return co_await tcp::connect(t.host, t.port);
+  try {
+    co_return co_await with_timeout(pool.options.connect_timeout, tcp::connect(t.host, t.port));
+  } catch (const std::system_error& e) {
+    if (e.code() != std::errc::timed_out) throw;
+  }
+  throw_error(std::make_error_code(std::errc::timed_out), "connect " + t.key);
+}
+
+std::string request_head(const detail::request_args& a, const target& t) {
+  std::string out;
+  out.reserve(128 + a.body.size());
+  out.append(a.method).append(" ").append(t.request_target).append(" HTTP/1.1\r\n");
+  if (!a.headers.contains("Host")) out.append("Host: ").append(t.host_header).append("\r\n");
+  for (auto [name, value] : a.headers) {
+    if (iequals(name, "Content-Length") || iequals(name, "Transfer-Encoding")) continue;
+    check_field(name, value);
+    out.append(name).append(": ").append(value).append("\r\n");
+  }
+  if (a.source) {
+    out.append("Transfer-Encoding: chunked\r\n");
+  } else if (!a.body.empty() || a.method == "POST" || a.method == "PUT" || a.method == "PATCH") {
+    out.append("Content-Length: ").append(std::to_string(a.body.size())).append("\r\n");
+  }
+  out.append("\r\n");
+  return out;
+}
+
+task<> send_request(detail::client_connection& c, const detail::request_args& a, const target& t) {
+  std::string out = request_head(a, t);
+  if (a.body.size() <= coalesce_limit) {
+    out.append(a.body);
+    co_await c.socket.write_all(out);
+  } else {
+    co_await c.socket.write_all(out);
+    co_await c.socket.write_all(a.body);
+  }
+  if (!a.source) co_return;
+  for (;;) {
+    std::string piece = co_await a.source();
+    out.clear();
+    char size[20];
+    auto [end, ec] = std::to_chars(size, size + sizeof size, piece.size(), 16);
+    out.append(size, end).append("\r\n").append(piece).append("\r\n");
+    if (piece.empty()) out.append("\r\n");  // "0\r\n" + "\r\n": the last chunk, no trailers
+    co_await c.socket.write_all(out);
+    if (piece.empty()) break;
+  }
+}
+
+// Reads until a final (not 1xx) response head has been parsed.
+task<> read_head(detail::client_connection& c, bool head_request) {
+  auto& p = c.reader;
+  p.expect_no_body(head_request);
+  for (;;) {
+    if (!c.in.empty() || p.paused()) {
+      c.in.feed(p);
+    } else {
+      const std::size_t n = co_await c.in.fill(c.socket);
+      if (n == 0) {
+        p.finish();
+        if (p.current() != detail::parser::state::failed)  // nothing of a response came
+          throw_error(make_error_code(errc::incomplete_message), "read response");
+      } else {
+        c.got_bytes = true;
+      }
+    }
+    if (p.current() == detail::parser::state::failed) throw_parse_error(p, "read response");
+    if (!p.take_head_ready()) continue;
+    if (c.head.status >= 200 || c.head.status == 101) co_return;
+    // An interim response (100 Continue, 103 Early Hints): skip it, the final one follows.
+    while (p.current() != detail::parser::state::done) c.in.feed(p);
+    p.next_message();
+  }
+}
+
+// Runs `t` (within the client's overall timeout) and names the request in its errors.
+template <class T>
+task<T> in_context(const client_options& o, std::string what, task<T> t) {
+  std::error_code code;
+  std::string context;
+  try {
+    if (o.timeout.count() > 0) co_return co_await with_timeout(o.timeout, std::move(t));
+    co_return co_await std::move(t);
+  } catch (const std::system_error& e) {
+    if (is_cancellation(e)) throw;
+    code = e.code();
+    context = context_of(e);
+    if (code == std::errc::timed_out && context == "operation timed out")
+      context = "no response within " + std::to_string(o.timeout.count()) + " ms";
+  }
+  throw_error(code, what + ": " + context);
+}
+
+}  // namespace
+
+incoming::incoming(std::unique_ptr<detail::client_connection> c,
+                   std::shared_ptr<detail::client_pool> pool, std::string what)
+    : conn_(std::move(c)), pool_(std::move(pool)), what_(std::move(what)) {
+  head_ = std::move(conn_->head);
+}
+
+incoming::incoming(incoming&&) noexcept = default;
+incoming& incoming::operator=(incoming&&) noexcept = default;
+incoming::~incoming() = default;
+
+task<std::string_view> incoming::read_some() {
+  if (!conn_) co_return std::string_view();
+  detail::client_connection& c = *conn_;
+  auto& p = c.reader;
+  auto& pieces = p.body_pieces();
+  for (;;) {
+    if (c.piece_at < pieces.size()) co_return pieces[c.piece_at++];
+    pieces.clear();
+    c.piece_at = 0;
+    if (p.current() == detail::parser::state::done) {
+      if (p.keep_alive() && !p.upgrade()) pool_->give(std::move(conn_));
+      conn_.reset();
+      co_return std::string_view();
+    }
+    if (p.current() == detail::parser::state::failed)
+      throw_parse_error(p, what_ + ": read response body");
+    if (!c.in.empty() || p.paused()) {
+      c.in.feed(p);
+      continue;
+    }
+    const std::size_t n = co_await c.in.fill(c.socket);
+    if (n == 0) p.finish();  // ends a body delimited by the close, fails any other
+  }
+}
+
+task<std::string> incoming::read_all() {
+  std::string body;
+  const std::uint64_t limit = pool_->options.max_body_size;
+  for (;;) {
+    const std::string_view piece = co_await read_some();
+    if (piece.empty()) break;
+    if (body.size() + piece.size() > limit)
+      throw_error(make_error_code(errc::body_too_large), what_ + ": read response body");
+    body.append(piece);
+  }
+  co_return body;
+}
+
+client::client(client_options options)
+    : pool_(std::make_shared<detail::client_pool>(std::move(options))) {}
+
+client::~client() = default;
+
+void client::close_idle() noexcept {
+  pool_->clear();
+}
+std::size_t client::idle_connections() const noexcept {
+  return pool_->idle_count();
+}
+const client_options& client::options() const noexcept {
+  return pool_->options;
+}
+
+task<incoming> client::exchange(detail::request_args& a) {
+  const target t = parse_url(a.url);
+  const bool retry_allowed = idempotent(a.method) && !a.source;
+  for (int attempt = 0;; ++attempt) {
+    std::unique_ptr<detail::client_connection> c;
+    if (attempt == 0) c = pool_->take(t.key);
+    const bool reused = c != nullptr;
+    if (!c) {
+      stream s = co_await open_connection(*pool_, t);
+      c = std::make_unique<detail::client_connection>(std::move(s), t.key, pool_->options,
+                                                      pool_->limits);
+    }
+    try {
+      co_await send_request(*c, a, t);
+      co_await read_head(*c, a.method == "HEAD");
+      co_return incoming(std::move(c), pool_, a.what());
+    } catch (const std::system_error& e) {
+      // A pooled connection the server closed while it sat idle fails before any byte of the
+      // response: try once more on a new one, when repeating the request is harmless.
+      if (!reused || !retry_allowed || c->got_bytes || is_cancellation(e)) throw;
+    }
+  }
+}
+
+task<response> client::read_whole(detail::request_args& a) {
+  incoming in = co_await exchange(a);
+  std::string body = co_await in.read_all();
+  response r = std::move(in.head_);
+  r.body = std::move(body);
+  co_return r;
+}
+
+task<response> client::get(std::string_view url, fields headers) {
+  return request("GET", url, std::move(headers), std::string());
+}
+
+task<response> client::request(std::string_view method, std::string_view url, fields headers,
+                               std::string body) {
+  detail::request_args a{
+      std::string(method), std::string(url), std::move(headers), std::move(body), {}};
+  co_return co_await in_context(pool_->options, a.what(), read_whole(a));
+}
+
+task<response> client::request(std::string_view method, std::string_view url, fields headers,
+                               body_source source) {
+  detail::request_args a{
+      std::string(method), std::string(url), std::move(headers), {}, std::move(source)};
+  co_return co_await in_context(pool_->options, a.what(), read_whole(a));
+}
+
+task<incoming> client::open(std::string_view method, std::string_view url, fields headers,
+                            std::string body) {
+  detail::request_args a{
+      std::string(method), std::string(url), std::move(headers), std::move(body), {}};
+  co_return co_await in_context(pool_->options, a.what(), exchange(a));
+}
+
+task<response> get(std::string_view url, client_options options) {
+  client c(std::move(options));
+  co_return co_await c.get(url);
+}
+
+}  // namespace coronet::http
