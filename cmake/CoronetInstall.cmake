@@ -14,7 +14,7 @@ install(TARGETS coronet_core coronet_io coronet_http coronet_process coronet ${_
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
   INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
-install(DIRECTORY core/include/ io/include/ http/include/ process/include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(DIRECTORY include/ core/include/ io/include/ http/include/ process/include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(EXPORT coronetTargets
   NAMESPACE coronet::
   DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/coronet)

@@ -157,7 +157,8 @@ task<> read_head(detail::client_connection& c, bool head_request) {
     if (!p.take_head_ready()) continue;
     if (c.head.status >= 200 || c.head.status == 101) co_return;
     // An interim response (100 Continue, 103 Early Hints): skip it, the final one follows.
-    while (p.current() != detail::parser::state::done) c.in.feed(p);
+    while (p.current() == detail::parser::state::body) c.in.feed(p);  // it has no body
+    if (p.current() == detail::parser::state::failed) throw_parse_error(p, "read response");
     p.next_message();
   }
 }

@@ -2,4 +2,5 @@
 #pragma once
 
 #include "coronet/core.hpp"
+#include "coronet/http.hpp"
 #include "coronet/io.hpp"
