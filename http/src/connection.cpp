@@ -38,12 +38,13 @@ bool framing_header(std::string_view name) noexcept {
 
 }  // namespace
 
-connection::connection(session& s, stream socket)
-    : session_(s),
-      server_(s.server),
+connection::connection(std::shared_ptr<session> s, stream socket)
+    : owner_(std::move(s)),
+      session_(*owner_),
+      server_(session_.server),
       socket_(std::move(socket)),
-      parser_(req_, s.server.limits),
-      in_(s.server.options.read_buffer_size) {
+      parser_(req_, server_.limits),
+      in_(server_.options.read_buffer_size) {
   next = session_.connections;
   if (next) next->prev = this;
   session_.connections = this;

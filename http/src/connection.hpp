@@ -38,7 +38,7 @@ class server_state {
 // One serve() call: its listener and its connections.
 class session {
  public:
-  session(server_state& s, std::function<void()> close_listener);
+  session(std::shared_ptr<server_state> s, std::function<void()> close_listener);
   ~session();
   session(const session&) = delete;
   session& operator=(const session&) = delete;
@@ -49,6 +49,9 @@ class session {
   task<> sweep();
   void connection_ended() noexcept;
 
+  // Shared with the server object and every connection: a connection may outlive both the
+  // serve() call and the server (destroyed unfinished at scheduler shutdown, say).
+  std::shared_ptr<server_state> state;
   server_state& server;
   std::function<void()> close_listener;
   class connection* connections = nullptr;  // intrusive list
@@ -61,7 +64,7 @@ class session {
 
 class connection {
  public:
-  connection(session& s, stream socket);
+  connection(std::shared_ptr<session> s, stream socket);
   ~connection();
   connection(const connection&) = delete;
   connection& operator=(const connection&) = delete;
@@ -108,6 +111,7 @@ class connection {
   // Resets the per-exchange state for a new request; false for an Expect it cannot meet.
   bool begin_exchange() noexcept;
 
+  std::shared_ptr<session> owner_;
   session& session_;
   server_state& server_;
   stream socket_;

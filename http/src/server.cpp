@@ -20,8 +20,11 @@ clock::duration sweep_interval(const server_options& o) {
                                      std::chrono::seconds(1));
 }
 
-task<> serve_connection(session& s, stream socket) {
-  connection c(s, std::move(socket));
+// Owns its session like the connections do, for the same reason.
+task<> sweep(std::shared_ptr<session> s) { co_await s->sweep(); }
+
+task<> serve_connection(std::shared_ptr<session> s, stream socket) {
+  connection c(std::move(s), std::move(socket));
   co_await c.run();
 }
 
@@ -35,8 +38,8 @@ server_state::server_state(server::handler h, server::stream_handler sh, server_
   if (options.read_buffer_size < 1024) options.read_buffer_size = 1024;
 }
 
-session::session(server_state& s, std::function<void()> close)
-    : server(s), close_listener(std::move(close)) {
+session::session(std::shared_ptr<server_state> s, std::function<void()> close)
+    : state(std::move(s)), server(*state), close_listener(std::move(close)) {
   next = server.sessions;
   if (next) next->prev = this;
   server.sessions = this;
@@ -100,10 +103,10 @@ bool exchange::started() const noexcept {
 }
 
 server::server(handler h, server_options options)
-    : state_(std::make_unique<detail::server_state>(std::move(h), nullptr, std::move(options))) {}
+    : state_(std::make_shared<detail::server_state>(std::move(h), nullptr, std::move(options))) {}
 
 server::server(stream_handler h, server_options options)
-    : state_(std::make_unique<detail::server_state>(nullptr, std::move(h), std::move(options))) {}
+    : state_(std::make_shared<detail::server_state>(nullptr, std::move(h), std::move(options))) {}
 
 server::~server() = default;
 
@@ -121,15 +124,16 @@ const server_options& server::options() const noexcept {
 
 task<> server::serve_impl(std::function<task<stream>()> accept,
                           std::function<void()> close_listener) {
-  detail::session s(*state_, std::move(close_listener));
+  auto owned = std::make_shared<detail::session>(state_, std::move(close_listener));
+  detail::session& s = *owned;
   task_group group;
-  group.spawn(with_stop_token(s.sweep_stop.get_token(), s.sweep()));
+  group.spawn(with_stop_token(s.sweep_stop.get_token(), detail::sweep(owned)));
   std::exception_ptr failure;
   try {
     // close() may have come before this serve() started.
     while (!state_->closing) {
       stream socket = co_await accept();
-      group.spawn(detail::serve_connection(s, std::move(socket)));
+      group.spawn(detail::serve_connection(owned, std::move(socket)));
     }
   } catch (const std::system_error& e) {
     // close() closes the listener, which ends the accept as cancelled: the graceful way out.

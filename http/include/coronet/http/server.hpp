@@ -122,7 +122,7 @@ class server {
 
  private:
   task<> serve_impl(std::function<task<stream>()> accept, std::function<void()> close_listener);
-  std::unique_ptr<detail::server_state> state_;
+  std::shared_ptr<detail::server_state> state_;
 };
 
 }  // namespace coronet::http
