@@ -31,6 +31,9 @@ function(coronet_llhttp_target out)
     ${CORONET_LLHTTP_SOURCE_DIR}/http.c
     ${CORONET_LLHTTP_SOURCE_DIR}/llhttp.c)
   set_target_properties(coronet_llhttp PROPERTIES POSITION_INDEPENDENT_CODE ON C_STANDARD 99)
+  # llhttp 8 compiles its strict checks (RFC 9112's "no whitespace between a field name and its
+  # colon", among others) only with this; without it "Host : x" is accepted as a header "Host ".
+  target_compile_definitions(coronet_llhttp PRIVATE LLHTTP_STRICT_MODE=1)
   # Generated third-party code: our warning set is not applied to it.
   target_include_directories(coronet_llhttp PUBLIC $<BUILD_INTERFACE:${CORONET_LLHTTP_INCLUDE_DIR}>)
   set(${out} coronet_llhttp PARENT_SCOPE)

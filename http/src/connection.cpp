@@ -94,6 +94,10 @@ task<> connection::run() {
     const auto st = parser_.current();
     if (timed_out_ && !head_sent_ && (st == parser::state::head || st == parser::state::body))
       late_status = 408;
+  } catch (...) {
+    // Not a socket error and not the handler's (dispatch catches those): a bug or memory
+    // exhaustion. It ends this connection only, and is reported, not swallowed.
+    report_unhandled_exception(std::current_exception(), "http connection");
   }
   if (late_status != 0) {
     std::stop_source fresh;
@@ -156,7 +160,13 @@ task<bool> connection::read_head() {
     if (!in_.empty()) {
       advance();
       const auto st = parser_.current();
-      if (st == parser::state::failed || parser_.take_head_ready()) co_return true;
+      if (st == parser::state::failed) co_return true;
+      if (parser_.take_head_ready()) {
+        // No body at all: finish the message now, so that no request deadline runs while the
+        // handler works and the connection counts as ready for the next request.
+        if (!parser_.chunked() && parser_.content_length() == 0) advance();
+        co_return true;
+      }
       continue;
     }
     if (closing_ && parser_.current() == parser::state::idle) co_return false;
@@ -284,7 +294,8 @@ bool connection::body_drainable() const noexcept {
   if (st == parser::state::failed) return false;
   // A client waiting for "100 Continue" that it never got may never send the body.
   if (expect_continue_ && !continue_sent_) return false;
-  if (parser_.chunked() || !parser_.has_content_length()) return false;
+  if (parser_.chunked()) return false;
+  // Without Content-Length (and not chunked) a request has no body (RFC 9112 6.3).
   return parser_.content_length() - parser_.body_bytes() <= max_drain;
 }
 
@@ -298,6 +309,12 @@ task<bool> connection::drain_body() {
 
 void connection::format_head(int status, std::string_view reason, const fields& headers, framing f,
                              std::uint64_t length) {
+  // Everything is checked before anything is written: a refused field must leave no half head
+  // behind for the error response that follows.
+  if (reason.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos)
+    throw std::invalid_argument("http: reason phrase with CR, LF or NUL");
+  for (auto [name, value] : headers)
+    if (!framing_header(name)) check_field(name, value);
   const auto& o = server_.options;
   keep_alive_ = parser_.keep_alive() && !closing_ && !parser_.upgrade() &&
                 !headers.has_token("Connection", "close") && f != framing::until_close &&
@@ -312,7 +329,6 @@ void connection::format_head(int status, std::string_view reason, const fields& 
   bool has_date = false;
   for (auto [name, value] : headers) {
     if (framing_header(name)) continue;
-    check_field(name, value);
     has_date = has_date || iequals(name, "Date");
     out_.append(name).append(": ").append(value).append("\r\n");
   }
