@@ -120,8 +120,9 @@ task<> connection::serve() {
       co_await reject(parser_.error_status());
       co_return;
     }
-    if (!begin_exchange()) {
-      co_await reject(417);
+    const int refusal = begin_exchange();
+    if (refusal != 0) {
+      co_await reject(refusal);
       co_return;
     }
     co_await dispatch();
@@ -132,7 +133,7 @@ task<> connection::serve() {
   }
 }
 
-bool connection::begin_exchange() noexcept {
+int connection::begin_exchange() noexcept {
   expect_continue_ = continue_sent_ = false;
   started_ = head_sent_ = finished_ = false;
   keep_alive_ = false;
@@ -140,12 +141,16 @@ bool connection::begin_exchange() noexcept {
   body_left_ = 0;
   piece_at_ = 0;
   head_request_ = req_.method == "HEAD";
+  // RFC 9112 3.2: an HTTP/1.1 request without exactly one Host line gets 400 (as in Node).
+  const std::size_t hosts = req_.headers.count("Host");
+  if (hosts > 1 || (hosts == 0 && (req_.version_major > 1 || req_.version_minor >= 1)))
+    return 400;
   const auto expect = req_.headers.find("Expect");
-  if (!expect) return true;
+  if (!expect) return 0;
   // Only 100-continue is defined (RFC 9110 10.1.1); anything else gets 417.
-  if (!iequals(*expect, "100-continue")) return false;
+  if (!iequals(*expect, "100-continue")) return 417;
   expect_continue_ = req_.version_major == 1 && req_.version_minor >= 1;
-  return true;
+  return 0;
 }
 
 task<bool> connection::read_head() {

@@ -108,8 +108,9 @@ class connection {
   void format_head(int status, std::string_view reason, const fields& headers, framing f,
                    std::uint64_t length);
   bool body_drainable() const noexcept;
-  // Resets the per-exchange state for a new request; false for an Expect it cannot meet.
-  bool begin_exchange() noexcept;
+  // Resets the per-exchange state for a new request; returns 0, or the status refusing it
+  // (400 without a Host, 417 for an Expect it cannot meet).
+  int begin_exchange() noexcept;
 
   std::shared_ptr<session> owner_;
   session& session_;

@@ -33,6 +33,9 @@ std::vector<bad_request> bad_requests() {
   const std::string chunked_head = post_head + "Transfer-Encoding: chunked\r\n\r\n";
   return {
       {"NotHttp", "GARBAGE\r\n\r\n", 400},
+      // RFC 9112 3.2: an HTTP/1.1 request needs exactly one Host line.
+      {"MissingHost", "GET / HTTP/1.1\r\nX-A: 1\r\n\r\n", 400},
+      {"TwoHosts", "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400},
       {"LowerCaseMethod", "get / HTTP/1.1\r\nHost: test\r\n\r\n", 400},
       {"SpaceInTarget", "GET /a b HTTP/1.1\r\nHost: test\r\n\r\n", 400},
       {"BareLfLineEnds", "GET / HTTP/1.1\nHost: test\n\n", 400},
