@@ -178,6 +178,8 @@ task<T> in_context(const client_options& o, std::string what, task<T> t) {
     if (code == std::errc::timed_out && context == "operation timed out")
       context = "no response within " + std::to_string(o.timeout.count()) + " ms";
   }
+  // Errors from reading the body already name the request (incoming says it for open()).
+  if (context.rfind(what, 0) == 0) throw_error(code, context);
   throw_error(code, what + ": " + context);
 }
 

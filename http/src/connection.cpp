@@ -143,8 +143,7 @@ int connection::begin_exchange() noexcept {
   head_request_ = req_.method == "HEAD";
   // RFC 9112 3.2: an HTTP/1.1 request without exactly one Host line gets 400 (as in Node).
   const std::size_t hosts = req_.headers.count("Host");
-  if (hosts > 1 || (hosts == 0 && (req_.version_major > 1 || req_.version_minor >= 1)))
-    return 400;
+  if (hosts > 1 || (hosts == 0 && (req_.version_major > 1 || req_.version_minor >= 1))) return 400;
   const auto expect = req_.headers.find("Expect");
   if (!expect) return 0;
   // Only 100-continue is defined (RFC 9110 10.1.1); anything else gets 417.

@@ -107,7 +107,10 @@ void parser::finish() {
     llhttp_resume(&llhttp_);
     paused_ = false;
   }
-  if (llhttp_finish(&llhttp_) != HPE_OK || state_ != state::done) {
+  // A body delimited by the close completes here; on_message_complete's pause makes
+  // llhttp_finish report HPE_PAUSED for it.
+  const llhttp_errno_t err = llhttp_finish(&llhttp_);
+  if ((err != HPE_OK && err != HPE_PAUSED) || state_ != state::done) {
     fail(errc::incomplete_message, 400);
     state_ = state::failed;
   }

@@ -1,5 +1,6 @@
 #include "coronet/http/router.hpp"
 
+#include <algorithm>
 #include <vector>
 
 namespace coronet::http {
@@ -47,10 +48,10 @@ router& router::fallback(server::handler h) {
 task<response> router::operator()(request& req) const {
   const std::string_view path = req.path();
   const table::entry* best = nullptr;
-  std::string allow;
+  std::vector<std::string_view> allowed;  // methods of the routes the path matches
   auto note_method = [&](const table::entry& e) {
     const std::string_view m = e.method.empty() ? std::string_view("*") : e.method;
-    if (allow.find(m) == std::string::npos) allow.append(allow.empty() ? "" : ", ").append(m);
+    if (std::find(allowed.begin(), allowed.end(), m) == allowed.end()) allowed.push_back(m);
   };
   for (const auto& e : table_->entries) {
     if (e.is_prefix || e.path != path) continue;
@@ -71,12 +72,15 @@ task<response> router::operator()(request& req) const {
     }
   }
   if (best) return best->handler(req);
-  if (table_->fallback) return table_->fallback(req);
-  if (!allow.empty()) {
+  if (!allowed.empty()) {
+    // The path exists, the method does not: 405 (the fallback is for unknown paths).
+    std::string allow;
+    for (std::string_view m : allowed) allow.append(allow.empty() ? "" : ", ").append(m);
     response r(405, "Method Not Allowed\n", "text/plain");
     r.headers.add("Allow", allow);
     return ready(std::move(r));
   }
+  if (table_->fallback) return table_->fallback(req);
   return ready(response(404, "Not Found\n", "text/plain"));
 }
 

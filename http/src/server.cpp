@@ -21,7 +21,9 @@ clock::duration sweep_interval(const server_options& o) {
 }
 
 // Owns its session like the connections do, for the same reason.
-task<> sweep(std::shared_ptr<session> s) { co_await s->sweep(); }
+task<> sweep(std::shared_ptr<session> s) {
+  co_await s->sweep();
+}
 
 task<> serve_connection(std::shared_ptr<session> s, stream socket) {
   connection c(std::move(s), std::move(socket));

@@ -37,7 +37,8 @@ class router {
   router& del(std::string path, server::handler h) {
     return route("DELETE", std::move(path), std::move(h));
   }
-  // What answers when nothing matches (instead of 404).
+  // What answers a path no route has (instead of 404); a known path with another method still
+  // gets 405.
   router& fallback(server::handler h);
 
   // The handler interface: a router is a server::handler. Copies share their routes.
