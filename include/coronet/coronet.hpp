@@ -4,3 +4,4 @@
 #include "coronet/core.hpp"
 #include "coronet/http.hpp"
 #include "coronet/io.hpp"
+#include "coronet/process.hpp"

@@ -88,7 +88,12 @@ std::string socket_address::path() const {
   const std::size_t off = offsetof(sockaddr_un, sun_path);
   if (len_ <= off) return {};
   std::size_t n = len_ - off;
-  if (un->sun_path[0] == '\0') return "@" + std::string(un->sun_path + 1, n - 1);
+  if (un->sun_path[0] == '\0') {
+    // Appended for the same reason as in to_string().
+    std::string name(1, '@');
+    name.append(un->sun_path + 1, n - 1);
+    return name;
+  }
   return std::string(un->sun_path, strnlen(un->sun_path, n));
 }
 
@@ -96,8 +101,13 @@ std::string socket_address::to_string() const {
   switch (family()) {
     case AF_INET:
       return host() + ":" + std::to_string(port());
-    case AF_INET6:
-      return "[" + host() + "]:" + std::to_string(port());
+    case AF_INET6: {
+      // Appended, not `"[" + host()`: GCC 12 at -O3 takes that insert-at-front for an
+      // overlapping memcpy (-Wrestrict), breaking Release builds with warnings as errors.
+      std::string r(1, '[');
+      r.append(host()).append("]:").append(std::to_string(port()));
+      return r;
+    }
     case AF_UNIX:
       return path();
   }

@@ -14,6 +14,9 @@ namespace coronet {
 namespace detail {
 
 std::string stream_context(const stream& s, std::string_view verb) {
+  // A pipe has no socket address to show (and getsockname would fail on it): use its name.
+  if (s.is_pipe())
+    return s.pipe_name().empty() ? std::string(verb) : std::string(verb) + " " + s.pipe_name();
   std::string peer = s.remote_address().to_string();
   if (peer.empty() && s.is_open()) peer = s.local_address().to_string();
   std::string r(verb);
@@ -25,7 +28,11 @@ read_some_awaiter::read_some_awaiter(stream& s, std::span<std::byte> buf)
     : op_awaiter(s.backend()), s_(s), buf_(buf) {}
 
 void read_some_awaiter::start() {
-  static_cast<io_backend*>(loop_)->recv(op_, s_.handle(), buf_.data(), buf_.size());
+  auto* b = static_cast<io_backend*>(loop_);
+  if (s_.is_pipe())
+    b->read(op_, s_.handle(), buf_.data(), buf_.size());
+  else
+    b->recv(op_, s_.handle(), buf_.data(), buf_.size());
 }
 
 std::size_t read_some_awaiter::await_resume() {
@@ -49,10 +56,17 @@ template <bool Write>
 void transfer_all_awaiter<Write>::submit() {
   auto* b = static_cast<io_backend*>(this->loop_);
   auto rest = buf_.subspan(done_);
-  if constexpr (Write)
-    b->send(this->op_, s_.handle(), rest.data(), rest.size());
-  else
-    b->recv(this->op_, s_.handle(), rest.data(), rest.size());
+  if constexpr (Write) {
+    if (s_.is_pipe())
+      b->write(this->op_, s_.handle(), rest.data(), rest.size());
+    else
+      b->send(this->op_, s_.handle(), rest.data(), rest.size());
+  } else {
+    if (s_.is_pipe())
+      b->read(this->op_, s_.handle(), rest.data(), rest.size());
+    else
+      b->recv(this->op_, s_.handle(), rest.data(), rest.size());
+  }
 }
 
 // Runs in the backend's completion path: go on with the rest of the buffer, or hand the
@@ -95,8 +109,19 @@ template class transfer_all_awaiter<false>;
 stream::stream(int fd, socket_address peer)
     : backend_(&detail::adopt(handle_, fd)), peer_(std::move(peer)) {}
 
+stream stream::from_pipe(int fd, std::string name) {
+  stream s(fd, socket_address());
+  s.pipe_ = true;
+  s.pipe_name_ = std::move(name);
+  return s;
+}
+
 stream::stream(stream&& o) noexcept
-    : handle_(std::exchange(o.handle_, {})), backend_(o.backend_), peer_(o.peer_) {}
+    : handle_(std::exchange(o.handle_, {})),
+      backend_(o.backend_),
+      peer_(o.peer_),
+      pipe_(o.pipe_),
+      pipe_name_(std::move(o.pipe_name_)) {}
 
 stream& stream::operator=(stream&& o) noexcept {
   if (this != &o) {
@@ -104,6 +129,8 @@ stream& stream::operator=(stream&& o) noexcept {
     handle_ = std::exchange(o.handle_, {});
     backend_ = o.backend_;
     peer_ = o.peer_;
+    pipe_ = o.pipe_;
+    pipe_name_ = std::move(o.pipe_name_);
   }
   return *this;
 }
@@ -113,6 +140,10 @@ void stream::close() noexcept {
 }
 
 void stream::shutdown() {
+  if (pipe_) {  // one direction only: closing the end is how its reader sees end of stream
+    close();
+    return;
+  }
   if (::shutdown(handle_.fd, SHUT_WR) != 0) {
     const int err = errno;  // before building the message, which may change it
     throw_errno(err, detail::stream_context(*this, "shutdown"));

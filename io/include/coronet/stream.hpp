@@ -1,5 +1,5 @@
-// stream: a connected byte stream (TCP or Unix socket), the one type every listener's accept()
-// and every connect() returns.
+// stream: a connected byte stream (TCP or Unix socket, or a pipe through from_pipe()), the one
+// type every listener's accept() and every connect() returns.
 //
 //   coronet::task<> echo(coronet::stream s) {
 //     std::array<std::byte, 16384> buf;
@@ -74,6 +74,11 @@ class stream {
   // Adopt a connected socket `fd` (ownership passes to the stream) on the current scheduler.
   // `peer` names the other end in error messages.
   stream(int fd, socket_address peer);
+  // Adopt a pipe end or another descriptor that is not a socket (a child's stdin, stdout or
+  // stderr): reads and writes use read(2)/write(2) instead of recv/send, which need a socket.
+  // `name` says what it is in error messages ("stdout of ls"). shutdown() closes it (a pipe end
+  // has one direction: closing is how its reader sees the end); the socket options do not apply.
+  static stream from_pipe(int fd, std::string name);
   stream(stream&& o) noexcept;
   stream& operator=(stream&& o) noexcept;
   ~stream() { close(); }
@@ -109,6 +114,10 @@ class stream {
   const socket_address& remote_address() const noexcept { return peer_; }
   int native_handle() const noexcept { return handle_.fd; }
 
+  // Whether this stream came from from_pipe(), and the name it was given there.
+  bool is_pipe() const noexcept { return pipe_; }
+  const std::string& pipe_name() const noexcept { return pipe_name_; }
+
   // For the backend awaiters.
   detail::io_handle& handle() noexcept { return handle_; }
   detail::io_backend& backend() const noexcept { return *backend_; }
@@ -117,6 +126,8 @@ class stream {
   detail::io_handle handle_;
   detail::io_backend* backend_ = nullptr;
   socket_address peer_;
+  bool pipe_ = false;
+  std::string pipe_name_;
 };
 
 }  // namespace coronet

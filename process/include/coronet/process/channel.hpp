@@ -1,0 +1,87 @@
+// channel: the message channel between a parent and a child it forked, in Node's format: each
+// message is one JSON value on one line ended by '\n' (what child_process.fork and process.send
+// use with serialization 'json'), over one end of a Unix socketpair.
+//
+//   co_await ch.send("hello");                     // a boost::json::value
+//   while (std::optional<boost::json::value> m = co_await ch.receive())
+//     std::cout << boost::json::serialize(*m) << "\n";
+//   // nullopt: the peer disconnected or exited
+//
+// One receive may be in flight at a time; sends may come from many coroutines at once: each
+// message is written whole, in the order the sends started, and the messages that queue up
+// while one write is in flight go out together in the next write. Messages whose "cmd" member
+// is a string starting with "NODE_" are Node's internal ones: receive() skips them.
+//
+// Errors are std::system_error: "channel receive: bad message: ..." (process::channel_error) for
+// a line that is not JSON or is longer than the limit; the channel goes on with the next line on
+// the next receive(). "channel send: Broken pipe" when the peer has gone.
+//
+// Cancel safety:
+// - receive: safe. A cancelled receive loses no message: bytes already read stay buffered.
+// - send: a send cancelled while it waits behind others has written nothing; one whose message
+//   is already being written (with others') ends at once and the message still goes out whole.
+//   A send cancelled while it is itself writing may leave part of a line: the channel is then
+//   unusable (the peer sees a broken line).
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <system_error>
+
+#include <boost/json/value.hpp>
+
+#include "coronet/stream.hpp"
+#include "coronet/task.hpp"
+
+namespace coronet::process {
+
+enum class channel_error {
+  bad_message = 1,   // a line that is not one JSON value
+  message_too_long,  // a line longer than max_message
+  closed,            // send() after disconnect()
+};
+
+const std::error_category& channel_category() noexcept;
+inline std::error_code make_error_code(channel_error e) noexcept {
+  return {static_cast<int>(e), channel_category()};
+}
+
+namespace detail {
+struct channel_state;
+}
+
+class channel {
+ public:
+  // Node writes a message of any size; the limit only stops a peer from filling our memory.
+  static constexpr std::size_t default_max_message = std::size_t(64) << 20;
+
+  channel() noexcept;
+  // A channel over a connected socket (normally one end of a socketpair).
+  explicit channel(stream s, std::size_t max_message = default_max_message);
+  channel(channel&&) noexcept;
+  channel& operator=(channel&&) noexcept;
+  ~channel();
+
+  // Completes once the whole line is written to the socket (so a slow reader slows the sender
+  // down: nothing queues without bound).
+  task<> send(boost::json::value message);
+  // The next message, or nullopt once the peer has disconnected or exited (or after
+  // disconnect() on this side, also for a receive pending at that moment).
+  task<std::optional<boost::json::value>> receive();
+  // Closes this end: the peer's receive() gives nullopt. Pending operations end (a receive with
+  // nullopt, a send with operation_canceled).
+  void disconnect() noexcept;
+
+  bool is_connected() const noexcept;
+  std::size_t max_message() const noexcept;
+  void set_max_message(std::size_t bytes) noexcept;
+
+ private:
+  std::unique_ptr<detail::channel_state> state_;
+};
+
+}  // namespace coronet::process
+
+template <>
+struct std::is_error_code_enum<coronet::process::channel_error> : std::true_type {};

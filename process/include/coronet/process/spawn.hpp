@@ -1,0 +1,38 @@
+// process::spawn and process::fork: start a program as a child process.
+//
+//   auto c = coronet::process::spawn("git", {"status"});           // PATH lookup, inherit stdio
+//   coronet::process::exit_status s = co_await c.wait();
+//
+//   auto w = coronet::process::fork("./worker");                   // + Node's message channel
+//   co_await w.channel().send("hi");
+//
+// `program` is looked up on PATH when it has no '/' (the child's PATH when options.env sets
+// one, else this process's). argv[0] is `program` as given. The child starts with a default
+// signal mask and default signal dispositions (whatever this thread blocks or ignores, SIGPIPE
+// included), and with only its descriptors 0, 1 and 2 (and 3 for fork) open: every other one is
+// closed in the child, inherited or not.
+//
+// Failures throw std::system_error naming the program: "spawn nosuch: No such file or
+// directory", "spawn ./notes.txt: Permission denied", "spawn ls: working directory /nope: No such
+// file or directory". Both run inside coronet::run (pipes and the pidfd join its scheduler).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "coronet/process/child.hpp"
+#include "coronet/process/options.hpp"
+
+namespace coronet::process {
+
+child spawn(const std::string& program, const std::vector<std::string>& args = {},
+            const options& opts = {});
+
+// spawn, plus a channel: one end of socketpair(AF_UNIX, SOCK_STREAM) becomes the child's fd 3 and
+// its environment gets NODE_CHANNEL_FD=3 and NODE_CHANNEL_SERIALIZATION_MODE=json, as Node's
+// child_process.fork does; the other end is child.channel(). The child may be a Node script
+// (`fork("node", {"child.js"})`) or a program that calls process::parent_channel().
+child fork(const std::string& program, const std::vector<std::string>& args = {},
+           const options& opts = {});
+
+}  // namespace coronet::process

@@ -1,0 +1,89 @@
+#include "coronet/process/child.hpp"
+
+#include <cerrno>
+#include <utility>
+
+#include "coronet/error.hpp"
+#include "pidfd.hpp"
+
+namespace coronet::process {
+
+child::child(child&& o) noexcept
+    : pid_(std::exchange(o.pid_, -1)),
+      program_(std::move(o.program_)),
+      pidfd_(std::exchange(o.pidfd_, {})),
+      backend_(std::exchange(o.backend_, nullptr)),
+      status_(std::exchange(o.status_, std::nullopt)),
+      in_(std::move(o.in_)),
+      out_(std::move(o.out_)),
+      err_(std::move(o.err_)),
+      channel_(std::move(o.channel_)) {}
+
+child& child::operator=(child&& o) noexcept {
+  if (this != &o) {
+    release();
+    pid_ = std::exchange(o.pid_, -1);
+    program_ = std::move(o.program_);
+    pidfd_ = std::exchange(o.pidfd_, {});
+    backend_ = std::exchange(o.backend_, nullptr);
+    status_ = std::exchange(o.status_, std::nullopt);
+    in_ = std::move(o.in_);
+    out_ = std::move(o.out_);
+    err_ = std::move(o.err_);
+    channel_ = std::move(o.channel_);
+  }
+  return *this;
+}
+
+child::~child() {
+  release();
+}
+
+void child::release() noexcept {
+  // The pipes and the channel close with their members; the process itself is left running.
+  if (pid_ > 0 && !status_) {
+    int err = 0;
+    if (!detail::try_reap(pid_, pidfd_.fd, err) && err == 0) {
+      detail::reap_in_background(pid_, std::exchange(pidfd_, {}), backend_);
+      pid_ = -1;
+      return;
+    }
+  }
+  if (pidfd_.fd >= 0) backend_->close(pidfd_);
+  pid_ = -1;
+}
+
+task<exit_status> child::wait() {
+  if (status_) co_return *status_;
+  if (pid_ < 0) throw_errno(ECHILD, "wait: no child process");
+  for (;;) {
+    int err = 0;
+    if (auto s = detail::try_reap(pid_, pidfd_.fd, err)) {
+      status_ = *s;
+      // Closing cancels the polls of other waiters; they find the status set.
+      backend_->close(pidfd_);
+      co_return *s;
+    }
+    if (err != 0) throw_errno(-err, "wait " + program_);
+    const int r = co_await detail::pidfd_readable(*backend_, pidfd_);
+    if (status_) co_return *status_;  // another wait() reaped it meanwhile
+    if (r < 0) throw_errno(-r, "wait " + program_);
+  }
+}
+
+bool child::kill(int sig) {
+  if (status_ || pid_ < 0) return false;
+  // Linux delivers a signal to a zombie without complaint: reap first to tell an ended child.
+  int err = 0;
+  if (auto s = detail::try_reap(pid_, pidfd_.fd, err)) {
+    status_ = *s;
+    backend_->close(pidfd_);
+    return false;
+  }
+  const int r = detail::pidfd_send_signal(pidfd_.fd, pid_, sig);
+  if (r == -ESRCH) return false;  // exited just now
+  if (r < 0) throw_errno(-r, "kill " + program_ + " (pid " + std::to_string(pid_) + ")");
+  return true;
+}
+
+}  // namespace coronet::process
