@@ -45,6 +45,8 @@ class client_pool {
   parse_limits limits;
 
  private:
+  // Closes the connections idle for longer than options.idle_timeout, whatever their host.
+  void prune(std::chrono::steady_clock::time_point now);
   std::map<std::string, std::vector<std::unique_ptr<client_connection>>> idle_;
 };
 

@@ -42,9 +42,20 @@ void client_pool::give(std::unique_ptr<client_connection> c) {
   c->piece_at = 0;
   c->got_bytes = false;
   c->idle_since = std::chrono::steady_clock::now();
+  prune(c->idle_since);
   auto& list = idle_[c->key];
   if (list.size() >= options.max_idle_per_host) list.erase(list.begin());
   list.push_back(std::move(c));
+}
+
+void client_pool::prune(std::chrono::steady_clock::time_point now) {
+  // Connections to hosts not asked for again would otherwise stay open (in CLOSE_WAIT once
+  // their server gives up) as long as the client lives.
+  for (auto it = idle_.begin(); it != idle_.end();) {
+    std::erase_if(it->second,
+                  [&](const auto& c) { return now - c->idle_since >= options.idle_timeout; });
+    it = it->second.empty() ? idle_.erase(it) : std::next(it);
+  }
 }
 
 std::size_t client_pool::idle_count() const noexcept {

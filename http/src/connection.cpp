@@ -1,5 +1,7 @@
 #include "connection.hpp"
 
+#include <sys/socket.h>
+
 #include <algorithm>
 #include <charconv>
 #include <cstring>
@@ -126,9 +128,15 @@ task<> connection::serve() {
       co_return;
     }
     co_await dispatch();
-    if (!keep_alive_ || closing_) co_return;
+    if (!keep_alive_ || closing_) {
+      co_await close_after_response();
+      co_return;
+    }
     const bool drained = co_await drain_body();
-    if (!drained) co_return;
+    if (!drained) {
+      co_await close_after_response();
+      co_return;
+    }
     parser_.next_message();
   }
 }
@@ -142,6 +150,11 @@ int connection::begin_exchange() noexcept {
   piece_at_ = 0;
   head_request_ = req_.method == "HEAD";
   // RFC 9112 3.2: an HTTP/1.1 request without exactly one Host line gets 400 (as in Node).
+  // RFC 9112 6.1: Transfer-Encoding in an HTTP/1.0 message is faulty framing (a proxy that
+  // ignores it would see other message boundaries): refuse it and close.
+  if (req_.version_major == 1 && req_.version_minor == 0 &&
+      req_.headers.contains("Transfer-Encoding"))
+    return 400;
   const std::size_t hosts = req_.headers.count("Host");
   if (hosts > 1 || (hosts == 0 && (req_.version_major > 1 || req_.version_minor >= 1))) return 400;
   const auto expect = req_.headers.find("Expect");
@@ -174,7 +187,7 @@ task<bool> connection::read_head() {
       continue;
     }
     if (closing_ && parser_.current() == parser::state::idle) co_return false;
-    const std::size_t n = co_await in_.fill(socket_);
+    const std::size_t n = co_await receive();
     if (n == 0) {
       // The client closed: between requests that is how keep-alive ends; inside one it gave
       // up, and nobody is left to answer.
@@ -209,8 +222,45 @@ void connection::advance() {
 
 task<> connection::flush() {
   if (out_.empty()) co_return;
-  co_await socket_.write_all(out_);
+  co_await send(out_);
   out_.clear();
+}
+
+task<std::size_t> connection::receive() {
+  try {
+    co_return co_await in_.fill(socket_);
+  } catch (const std::system_error&) {
+    peer_failed_ = true;
+    throw;
+  }
+}
+
+task<> connection::send(std::string_view data) {
+  // A client that stops reading must not hold the connection (and its buffers) for ever.
+  const auto saved_deadline = deadline_;
+  const auto saved_expiry = expiry_;
+  set_deadline(expiry::send, server_.options.send_timeout);
+  try {
+    co_await socket_.write_all(data);
+  } catch (const std::system_error&) {
+    peer_failed_ = true;
+    throw;
+  }
+  deadline_ = saved_deadline;
+  expiry_ = saved_expiry;
+}
+
+bool connection::input_pending() const noexcept {
+  char c;
+  return ::recv(socket_.native_handle(), &c, 1, MSG_PEEK | MSG_DONTWAIT) > 0;
+}
+
+task<> connection::close_after_response() {
+  // Closing with unread bytes in the socket makes the kernel reset the connection, and the
+  // reset can destroy the response before the client has read it: linger when bytes may be
+  // there (a body left unread, pipelined requests, anything after "Connection: close").
+  if (!in_.empty() || parser_.current() != parser::state::done || input_pending())
+    co_await linger();
 }
 
 task<std::string_view> connection::read_body_some() {
@@ -234,9 +284,9 @@ task<std::string_view> connection::read_body_some() {
     if (expect_continue_ && !continue_sent_ && !started_) {
       // The client waits for this before it sends the body.
       continue_sent_ = true;
-      co_await socket_.write_all(std::string_view("HTTP/1.1 100 Continue\r\n\r\n"));
+      co_await send(std::string_view("HTTP/1.1 100 Continue\r\n\r\n"));
     }
-    const std::size_t n = co_await in_.fill(socket_);
+    const std::size_t n = co_await receive();
     if (n == 0) {
       parser_.finish();
       throw_error(make_error_code(errc::incomplete_message), "read request body");
@@ -271,6 +321,9 @@ task<> connection::dispatch() {
     // This connection's timeout or the server's stop end the connection; a cancellation the
     // handler met on its own is its failure like any other.
     if (is_cancellation(e) && stop_.stop_requested()) throw;
+    // The client reset or went away while the handler read the body or wrote the response:
+    // the connection ends, quietly, as for any socket error.
+    if (peer_failed_) throw;
     failure = std::current_exception();
   } catch (...) {
     failure = std::current_exception();
@@ -361,8 +414,19 @@ void connection::format_head(int status, std::string_view reason, const fields& 
   if (head_request_ && f == framing::length) body_left_ = 0;
 }
 
+namespace {
+// A handler's status must be a final one: coronet sends no interim responses and switches no
+// protocols, and a status line has three digits.
+void check_status(int status) {
+  if (status < 200 || status > 999)
+    throw std::logic_error("http: a handler's response status must be 200-999, not " +
+                           std::to_string(status));
+}
+}  // namespace
+
 task<> connection::respond(const response& r) {
   if (started_) throw std::logic_error("http: the response was already started");
+  check_status(r.status);
   const bool no_body = response_has_no_body(r.status, head_request_ ? "HEAD" : "");
   const bool bodiless_status = response_has_no_body(r.status, "");
   format_head(r.status, r.reason, r.headers, bodiless_status ? framing::none : framing::length,
@@ -370,13 +434,14 @@ task<> connection::respond(const response& r) {
   if (!no_body && r.body.size() <= coalesce_limit) out_.append(r.body);
   head_sent_ = true;
   co_await flush();
-  if (!no_body && r.body.size() > coalesce_limit) co_await socket_.write_all(r.body);
+  if (!no_body && r.body.size() > coalesce_limit) co_await send(r.body);
   finished_ = true;
 }
 
 void connection::start_response(int status, const fields& headers,
                                 std::optional<std::uint64_t> length) {
   if (started_) throw std::logic_error("http: the response was already started");
+  check_status(status);
   framing f = framing::length;
   if (response_has_no_body(status, "")) {
     f = framing::none;
@@ -410,8 +475,8 @@ task<> connection::write_body(std::string_view piece) {
     co_await flush();
   } else {
     co_await flush();
-    co_await socket_.write_all(piece);
-    if (framing_ == framing::chunked) co_await socket_.write_all(std::string_view("\r\n"));
+    co_await send(piece);
+    if (framing_ == framing::chunked) co_await send(std::string_view("\r\n"));
   }
 }
 
@@ -455,7 +520,7 @@ task<> connection::linger() {
   std::size_t total = 0;
   try {
     while (total < linger_bytes) {
-      const std::size_t n = co_await in_.fill(socket_);
+      const std::size_t n = co_await receive();
       if (n == 0) break;
       total += n;
     }

@@ -94,7 +94,7 @@ class connection {
 
  private:
   enum class framing { none, length, chunked, until_close };
-  enum class expiry { none, idle, request_head, request_body, linger };
+  enum class expiry { none, idle, request_head, request_body, send, linger };
 
   task<> serve();
   task<bool> read_head();
@@ -103,6 +103,10 @@ class connection {
   task<> reject(int status);
   task<> linger();
   task<> flush();
+  task<std::size_t> receive();
+  task<> send(std::string_view data);
+  bool input_pending() const noexcept;
+  task<> close_after_response();
   void advance();
   void set_deadline(expiry kind, std::chrono::milliseconds after) noexcept;
   void format_head(int status, std::string_view reason, const fields& headers, framing f,
@@ -127,6 +131,7 @@ class connection {
   clock::time_point request_start_{};
   expiry expiry_ = expiry::none;
   bool timed_out_ = false;
+  bool peer_failed_ = false;  // a read or write on the socket failed
   bool closing_ = false;
   std::size_t requests_ = 0;
 

@@ -58,6 +58,8 @@ const llhttp_settings_t& parser::settings() noexcept {
     t.on_header_value_complete = on_value_complete;
     t.on_headers_complete = on_headers_complete;
     t.on_body = on_body;
+    t.on_chunk_extension_name = on_chunk_extension;
+    t.on_chunk_extension_value = on_chunk_extension;
     t.on_message_complete = on_message_complete;
     return t;
   }();
@@ -121,6 +123,7 @@ void parser::next_message() {
   head_ready_ = false;
   head_bytes_ = 0;
   span_bytes_ = 0;
+  extension_bytes_ = 0;
   body_bytes_ = 0;
   content_length_ = 0;
   pieces_.clear();
@@ -157,6 +160,7 @@ int parser::on_message_begin(llhttp_t* p) {
   }
   self.field_done_ = true;
   self.span_bytes_ = 0;
+  self.extension_bytes_ = 0;
   return 0;
 }
 
@@ -178,11 +182,11 @@ int parser::on_reason(llhttp_t* p, const char* at, std::size_t n) {
 
 int parser::on_field(llhttp_t* p, const char* at, std::size_t n) {
   parser& self = of(p);
-  // Trailers (after a chunked body) are not kept: the handler may hold views of the headers
-  // while it reads the body, and appending could move them.
-  if (self.state_ == state::body) return 0;
+  // Trailers (after a chunked body) count against the head's limit but are not kept: the
+  // handler may hold views of the headers while it reads the body, and appending could move them.
   if ((self.span_bytes_ += n) > self.limits_.max_header_size)
     return self.fail(errc::header_too_large, 431);
+  if (self.state_ == state::body) return 0;
   if (self.field_done_) {  // the first piece of a new line's name
     if (self.headers_->size() >= self.limits_.max_headers)
       return self.fail(errc::too_many_headers, 431);
@@ -195,9 +199,9 @@ int parser::on_field(llhttp_t* p, const char* at, std::size_t n) {
 
 int parser::on_value(llhttp_t* p, const char* at, std::size_t n) {
   parser& self = of(p);
-  if (self.state_ == state::body) return 0;
   if ((self.span_bytes_ += n) > self.limits_.max_header_size)
     return self.fail(errc::header_too_large, 431);
+  if (self.state_ == state::body) return 0;
   self.headers_->append_value({at, n});
   return 0;
 }
@@ -217,7 +221,13 @@ int parser::on_headers_complete(llhttp_t* p) {
   if (rc != 0) return rc;
   self.state_ = state::body;
   self.head_ready_ = true;
-  if (self.no_body_) return 1;  // llhttp: no body follows; completes the message now
+  // llhttp: 1 means no body follows, and completes the message now. A response to HEAD, an
+  // interim 1xx, a 204 or a 304 has none whatever its Content-Length says (RFC 9110 6.4.1);
+  // llhttp itself would wait for the declared length.
+  const int status = self.response_ ? self.response_->status : 0;
+  if (self.no_body_ || (status >= 100 && status < 200 && status != 101) || status == 204 ||
+      status == 304)
+    return 1;
   return HPE_PAUSED;
 }
 
@@ -234,6 +244,15 @@ int parser::check_head() noexcept {
     response_->version_minor = llhttp_.http_minor;
   }
   if (content_length_ > limits_.max_body_size) return fail(errc::body_too_large, 413);
+  return 0;
+}
+
+int parser::on_chunk_extension(llhttp_t* p, const char*, std::size_t n) {
+  // Extensions are ignored, but their bytes are bounded (Node's fix for CVE-2024-22019): a
+  // client must not stream an endless body of framing that counts toward no other limit.
+  parser& self = of(p);
+  if ((self.extension_bytes_ += n) > max_extension_bytes)
+    return self.fail(errc::body_too_large, 413);
   return 0;
 }
 

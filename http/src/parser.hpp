@@ -88,6 +88,7 @@ class parser {
   static int on_value(llhttp_t* p, const char* at, std::size_t n);
   static int on_value_complete(llhttp_t* p);
   static int on_headers_complete(llhttp_t* p);
+  static int on_chunk_extension(llhttp_t* p, const char* at, std::size_t n);
   static int on_body(llhttp_t* p, const char* at, std::size_t n);
   static int on_message_complete(llhttp_t* p);
   int check_head() noexcept;
@@ -102,8 +103,10 @@ class parser {
   bool paused_ = false;
   bool field_done_ = true;
   bool no_body_ = false;
-  std::size_t head_bytes_ = 0;  // bytes of the head fed so far
-  std::size_t span_bytes_ = 0;  // of which target, reason, names and values
+  std::size_t head_bytes_ = 0;       // bytes of the head fed so far
+  std::size_t span_bytes_ = 0;       // of which target, reason, names and values (trailers too)
+  std::size_t extension_bytes_ = 0;  // chunk extensions of this message
+  static constexpr std::size_t max_extension_bytes = 16 * 1024;
   std::uint64_t body_bytes_ = 0;
   std::uint64_t content_length_ = 0;
   std::vector<std::string_view> pieces_;

@@ -14,7 +14,7 @@ namespace {
 // timeout in force (so a timeout fires at most 12.5% late), between 5 ms and 1 s.
 clock::duration sweep_interval(const server_options& o) {
   std::chrono::milliseconds shortest{2000};  // the linger time after an error response
-  for (auto t : {o.headers_timeout, o.request_timeout, o.keep_alive_timeout})
+  for (auto t : {o.headers_timeout, o.request_timeout, o.keep_alive_timeout, o.send_timeout})
     if (t.count() > 0) shortest = std::min(shortest, t);
   return std::clamp<clock::duration>(shortest / 8, std::chrono::milliseconds(5),
                                      std::chrono::seconds(1));
@@ -26,8 +26,17 @@ task<> sweep(std::shared_ptr<session> s) {
 }
 
 task<> serve_connection(std::shared_ptr<session> s, stream socket) {
-  connection c(std::move(s), std::move(socket));
-  co_await c.run();
+  // Whatever one connection meets (even memory exhaustion making its buffer) ends that
+  // connection only: a failure escaping here would cancel the whole group.
+  try {
+    connection c(std::move(s), std::move(socket));
+    co_await c.run();
+  } catch (const std::system_error& e) {
+    if (is_cancellation(e)) throw;
+    report_unhandled_exception(std::current_exception(), "http connection");
+  } catch (...) {
+    report_unhandled_exception(std::current_exception(), "http connection");
+  }
 }
 
 }  // namespace

@@ -36,6 +36,20 @@ std::vector<bad_request> bad_requests() {
       // RFC 9112 3.2: an HTTP/1.1 request needs exactly one Host line.
       {"MissingHost", "GET / HTTP/1.1\r\nX-A: 1\r\n\r\n", 400},
       {"TwoHosts", "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400},
+      // RFC 9112 6.1: Transfer-Encoding in HTTP/1.0 is faulty framing.
+      {"Http10WithTransferEncoding",
+       "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\nConnection: keep-alive\r\n\r\n0\r\n\r\n",
+       400},
+      // Chunk extensions are bounded (16 KiB a message, as Node since CVE-2024-22019).
+      {"ChunkExtensionsTooLong",
+       "POST / HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\n\r\n3;" +
+           std::string(20000, 'e') + "\r\nabc\r\n0\r\n\r\n",
+       413},
+      // Trailers count against the head's size limit.
+      {"TrailersTooLong",
+       "POST / HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX-T: " +
+           std::string(20000, 't') + "\r\n\r\n",
+       431},
       {"LowerCaseMethod", "get / HTTP/1.1\r\nHost: test\r\n\r\n", 400},
       {"SpaceInTarget", "GET /a b HTTP/1.1\r\nHost: test\r\n\r\n", 400},
       {"BareLfLineEnds", "GET / HTTP/1.1\nHost: test\n\n", 400},
@@ -161,6 +175,21 @@ TEST(ServerErrors, ErrorResponseSurvivesClientStillSending) {
   }
   writer.join();
   EXPECT_EQ(r.status, 413);
+  EXPECT_TRUE(r.says_close());
+}
+
+// A server that closes after a response with bytes still unread in its socket (here: more
+// after "Connection: close") must linger, or the kernel's reset can destroy the response before
+// the client reads it.
+TEST(ServerErrors, CloseWithUnreadInputStillDeliversTheResponse) {
+  server_thread srv([](http::request& req) -> task<http::response> {
+    co_return http::response(200, req.target);
+  });
+  raw_client c(srv.port());
+  c.send("GET /a HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n" + text(200 * 1000));
+  const raw_response r = c.read_response();
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, "/a");
   EXPECT_TRUE(r.says_close());
 }
 

@@ -174,6 +174,39 @@ TEST(ClientErrors, MisbehavingServersGiveTheRightError) {
   }
 }
 
+// Interim (1xx), 204 and 304 responses have no body whatever their Content-Length says
+// (RFC 9110 6.4.1, 8.6): waiting for the declared bytes would hang the client.
+TEST(ClientErrors, BodilessStatusesIgnoreTheirContentLength) {
+  in_loop([]() -> task<> {
+    auto l = tcp::listener::bind(tcp::endpoint{"127.0.0.1", 0});
+    const std::string url = local_url(l.port(), "/cached");
+    auto client_side = [&]() -> task<> {
+      http::client c;
+      http::response r = co_await c.get(url);
+      EXPECT_EQ(r.status, 304);
+      EXPECT_EQ(r.body, "");
+    };
+    co_await when_all(answer_once(l,
+                                  "HTTP/1.1 103 Early Hints\r\nContent-Length: 5\r\n\r\n"
+                                  "HTTP/1.1 304 Not Modified\r\nContent-Length: 5\r\n\r\n"),
+                      client_side());
+  });
+}
+
+// The method goes on the request line as it is: one that is not a token could split it.
+TEST(ClientErrors, MethodThatIsNotATokenIsRefused) {
+  in_loop([]() -> task<> {
+    http::client c;
+    bool refused = false;
+    try {
+      co_await c.request("GET / HTTP/1.1\r\nHost: a\r\n\r\nGET", "http://127.0.0.1:1/");
+    } catch (const std::invalid_argument&) {
+      refused = true;
+    }
+    EXPECT_TRUE(refused);
+  });
+}
+
 TEST(ClientErrors, IncompleteBodyMessageSaysWhatHappened) {
   in_loop([]() -> task<> {
     auto l = tcp::listener::bind(tcp::endpoint{"127.0.0.1", 0});

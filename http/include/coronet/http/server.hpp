@@ -48,6 +48,9 @@ struct server_options {
   std::chrono::milliseconds headers_timeout{60'000};
   std::chrono::milliseconds request_timeout{300'000};
   std::chrono::milliseconds keep_alive_timeout{5'000};
+  // Handing one piece of a response to a client that does not read (nginx's send_timeout, but
+  // per write: a whole response given to respond() is one write); closed after it.
+  std::chrono::milliseconds send_timeout{300'000};
   // Requests served on one connection before it is closed; zero: no limit.
   std::size_t max_requests_per_connection = 0;
   // Bytes read from the socket at a time (per connection).
