@@ -252,11 +252,7 @@ const client_options& client::options() const noexcept {
 
 task<incoming> client::exchange(detail::request_args& a) {
   // The method goes on the request line as it is: anything but a token could split it.
-  const bool token = !a.method.empty() && std::all_of(a.method.begin(), a.method.end(), [](char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-           std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-  });
-  if (!token) throw std::invalid_argument("http: invalid method \"" + a.method + "\"");
+  if (!is_token(a.method)) throw std::invalid_argument("http: invalid method \"" + a.method + "\"");
   const target t = parse_url(a.url);
   const bool retry_allowed = idempotent(a.method) && !a.source;
   for (int attempt = 0;; ++attempt) {

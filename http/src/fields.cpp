@@ -11,12 +11,6 @@ char lower(char c) noexcept {
   return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c;
 }
 
-std::string_view trim(std::string_view s) noexcept {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 // RFC 9110 token characters, what a field name is made of.
 bool is_token_char(char c) noexcept {
   if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
@@ -27,12 +21,24 @@ bool is_token_char(char c) noexcept {
 
 void check_field(std::string_view name, std::string_view value) {
   // A CR or LF from user data would end the line and let it inject headers or a whole response.
-  if (name.empty() || !std::all_of(name.begin(), name.end(), is_token_char))
+  if (!is_token(name))
     throw std::invalid_argument("http: invalid header name \"" + std::string(name) + "\"");
   if (value.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos)
     throw std::invalid_argument("http: header " + std::string(name) +
                                 " has a value with CR, LF or NUL");
 }
+
+bool is_token(std::string_view s) noexcept {
+  return !s.empty() && std::all_of(s.begin(), s.end(), is_token_char);
+}
+
+namespace detail {
+std::string_view trim_ows(std::string_view s) noexcept {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+}  // namespace detail
 
 bool iequals(std::string_view a, std::string_view b) noexcept {
   if (a.size() != b.size()) return false;
@@ -83,19 +89,6 @@ std::size_t fields::count(std::string_view name) const noexcept {
       std::count_if(entries_.begin(), entries_.end(), [&](const entry& e) {
         return iequals(std::string_view(data_).substr(e.name_at, e.name_len), name);
       }));
-}
-
-bool fields::has_token(std::string_view name, std::string_view token) const noexcept {
-  for (auto [n, v] : *this) {
-    if (!iequals(n, name)) continue;
-    while (!v.empty()) {
-      const auto comma = v.find(',');
-      if (iequals(trim(v.substr(0, comma)), token)) return true;
-      if (comma == std::string_view::npos) break;
-      v.remove_prefix(comma + 1);
-    }
-  }
-  return false;
 }
 
 void fields::begin_line() {

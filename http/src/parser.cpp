@@ -7,26 +7,12 @@
 namespace coronet::http::detail {
 namespace {
 
-std::string_view trim(std::string_view s) noexcept {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 // Whether every coding listed in the Transfer-Encoding lines is "chunked": the only transfer
 // coding coronet decodes (RFC 9112 7: a server answers 501 to one it does not understand).
 bool only_chunked(const fields& h) {
-  for (auto [name, value] : h) {
-    if (!iequals(name, "Transfer-Encoding")) continue;
-    while (!value.empty()) {
-      const auto comma = value.find(',');
-      const std::string_view coding = trim(value.substr(0, comma));
-      if (!coding.empty() && !iequals(coding, "chunked")) return false;
-      if (comma == std::string_view::npos) break;
-      value.remove_prefix(comma + 1);
-    }
-  }
-  return true;
+  return !h.any_list_item("Transfer-Encoding", [](std::string_view coding) {
+    return !coding.empty() && !iequals(coding, "chunked");
+  });
 }
 
 }  // namespace

@@ -22,6 +22,14 @@ namespace coronet::http {
 // ASCII case-insensitive equality, as header names compare.
 bool iequals(std::string_view a, std::string_view b) noexcept;
 
+// Whether `s` is an RFC 9110 token (what methods and header names are made of).
+bool is_token(std::string_view s) noexcept;
+
+namespace detail {
+// `s` without leading and trailing spaces and tabs (HTTP's optional whitespace).
+std::string_view trim_ows(std::string_view s) noexcept;
+}  // namespace detail
+
 // Throws std::invalid_argument unless `name` is a token and `value` has no CR, LF or NUL: what
 // add() and set() check, so that no user data can split a header line.
 void check_field(std::string_view name, std::string_view value);
@@ -79,7 +87,24 @@ class fields {
   std::size_t count(std::string_view name) const noexcept;
   // Whether the comma-separated list in the `name` lines has `token`, ignoring case (e.g.
   // has_token("Connection", "close")).
-  bool has_token(std::string_view name, std::string_view token) const noexcept;
+  bool has_token(std::string_view name, std::string_view token) const noexcept {
+    return any_list_item(name, [token](std::string_view item) { return iequals(item, token); });
+  }
+  // Whether `pred` holds for an element (trimmed) of the comma-separated lists in the `name`
+  // lines.
+  template <class Pred>
+  bool any_list_item(std::string_view name, Pred pred) const {
+    for (auto [n, v] : *this) {
+      if (!iequals(n, name)) continue;
+      while (!v.empty()) {
+        const auto comma = v.find(',');
+        if (pred(detail::trim_ows(v.substr(0, comma)))) return true;
+        if (comma == std::string_view::npos) break;
+        v.remove_prefix(comma + 1);
+      }
+    }
+    return false;
+  }
 
   std::size_t size() const noexcept { return entries_.size(); }
   bool empty() const noexcept { return entries_.empty(); }
