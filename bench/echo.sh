@@ -52,6 +52,8 @@ usage_error() {
 }
 
 note() { echo "echo.sh: $*" >&2; }
+# shellcheck source=bench/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # --- command line -----------------------------------------------------------
 
@@ -87,7 +89,6 @@ while (($#)); do
   esac
 done
 
-is_uint() { [[ $1 =~ ^[0-9]+$ ]]; }
 is_seconds() { [[ $1 =~ ^[0-9]+([.][0-9]+)?$|^[.][0-9]+$ ]]; }
 
 if ! is_uint "$CONNECTIONS" || ((10#$CONNECTIONS == 0)); then usage_error "invalid --connections '$CONNECTIONS'"; fi
@@ -137,51 +138,10 @@ if [[ ! -x $LOADGEN ]]; then
   exit 1
 fi
 
-CLK_TCK=$(getconf CLK_TCK 2>/dev/null) || CLK_TCK=
-if ! is_uint "$CLK_TCK" || ((CLK_TCK == 0)); then
-  note "error: cannot determine CLK_TCK"
-  exit 1
-fi
+require_clk_tck
+warn_unless_optimized "$BUILD" "numbers are"
 
-BUILD_TYPE=
-if [[ -f $BUILD/CMakeCache.txt ]]; then
-  BUILD_TYPE=$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$BUILD/CMakeCache.txt")
-fi
-case $BUILD_TYPE in
-  Release | RelWithDebInfo | MinSizeRel) ;;
-  *) note "warning: build type is '${BUILD_TYPE:-<none>}'; numbers are only meaningful for an optimized build (-DCMAKE_BUILD_TYPE=Release)" ;;
-esac
-
-# CPU placement: server on the first allowed CPU, load generator on the second.
-expand_cpu_list() { # "0-2,5" -> "0 1 2 5"
-  local part lo hi out=()
-  local -a parts
-  IFS=, read -ra parts <<<"$1"
-  for part in "${parts[@]}"; do
-    if [[ $part =~ ^([0-9]+)-([0-9]+)$ ]]; then
-      for ((lo = BASH_REMATCH[1], hi = BASH_REMATCH[2]; lo <= hi; lo++)); do out+=("$lo"); done
-    elif [[ $part =~ ^[0-9]+$ ]]; then
-      out+=("$part")
-    fi
-  done
-  echo "${out[*]}"
-}
-
-SERVER_PIN=()
-LOADGEN_PIN=()
-ALLOWED_CPUS=()
-if [[ -r /proc/self/status ]]; then
-  read -ra ALLOWED_CPUS <<<"$(expand_cpu_list "$(sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' /proc/self/status)")"
-fi
-if ! command -v taskset >/dev/null 2>&1; then
-  PIN_NOTE="taskset not found: server and load generator run unpinned"
-elif ((${#ALLOWED_CPUS[@]} >= 2)); then
-  SERVER_PIN=(taskset -c "${ALLOWED_CPUS[0]}")
-  LOADGEN_PIN=(taskset -c "${ALLOWED_CPUS[1]}")
-  PIN_NOTE="server pinned to CPU ${ALLOWED_CPUS[0]}, load generator pinned to CPU ${ALLOWED_CPUS[1]}"
-else
-  PIN_NOTE="only $(nproc) CPU available: server and load generator run unpinned and share it"
-fi
+pin_two_cpus "load generator" "server" "load generator"
 
 TMP_DIR=$(mktemp -d /tmp/coronet-bench.XXXXXX) || { note "error: mktemp failed"; exit 1; }
 SERVER_PID=
@@ -208,23 +168,8 @@ trap 'exit 143' TERM
 # --- helpers ----------------------------------------------------------------
 
 # True while PID exists and is not a zombie.
-proc_alive() {
-  local stat
-  { stat=$(<"/proc/$1/stat"); } 2>/dev/null || return 1
-  stat=${stat##*) }
-  [[ ${stat:0:1} != Z ]]
-}
 
 # utime+stime of PID in clock ticks (all threads).
-cpu_ticks() {
-  local stat
-  { stat=$(<"/proc/$1/stat"); } 2>/dev/null || return 1
-  stat=${stat##*) } # drop "pid (comm) ", comm may contain spaces
-  local -a f
-  read -ra f <<<"$stat"
-  # f[0] is field 3 (state); utime/stime are fields 14/15.
-  echo $((f[11] + f[12]))
-}
 
 cpu_percent() { # ticks seconds
   awk -v t="$1" -v hz="$CLK_TCK" -v s="$2" 'BEGIN { if (s > 0) printf "%.0f", 100 * t / hz / s; else print "n/a" }'
@@ -343,19 +288,7 @@ kill_loadgen() {
 
 # Results, one entry per completed run.
 R_SERVER=() R_TRANSPORT=() R_RATE=() R_P50=() R_P99=() R_CPU_PER_MSG=() R_CPU_PCT=() R_LG_PCT=() R_ERRORS=()
-HARNESS_ERRORS=0
 SKIPPED=()
-
-harness_error() {
-  note "error: $*"
-  HARNESS_ERRORS=$((HARNESS_ERRORS + 1))
-}
-
-show_log() { # file label
-  if [[ -s $1 ]]; then
-    sed "s/^/    [$2] /" "$1" | tail -n 20 >&2
-  fi
-}
 
 run_one() { # server transport
   local server=$1 transport=$2 endpoint label="$1/$2"
@@ -390,7 +323,7 @@ run_one() { # server transport
   fi
 
   # shellcheck disable=SC2046
-  "${LOADGEN_PIN[@]}" "$LOADGEN" $(target_args "$transport" "$endpoint") \
+  "${LOAD_PIN[@]}" "$LOADGEN" $(target_args "$transport" "$endpoint") \
     --connections "$CONNECTIONS" --size "$SIZE" --duration "$DURATION" --warmup "$WARMUP" \
     --sync </dev/null >"$lg_out" 2>"$lg_err" &
   LOADGEN_PID=$!

@@ -52,6 +52,8 @@ usage_error() {
 }
 
 note() { echo "http.sh: $*" >&2; }
+# shellcheck source=bench/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # --- command line -----------------------------------------------------------
 
@@ -84,8 +86,6 @@ while (($#)); do
     *) usage_error "unknown option '$opt'" ;;
   esac
 done
-
-is_uint() { [[ $1 =~ ^[0-9]+$ ]]; }
 
 # wrk takes whole seconds.
 if ! is_uint "$DURATION" || ((10#$DURATION == 0)); then usage_error "invalid --duration '$DURATION' (whole seconds > 0)"; fi
@@ -133,51 +133,10 @@ NGINX=$(command -v nginx 2>/dev/null || true)
 command -v wrk >/dev/null 2>&1 || { note "error: wrk not found (apt-get install wrk, or .ci/install-deps)"; exit 1; }
 command -v curl >/dev/null 2>&1 || { note "error: curl not found (apt-get install curl, or .ci/install-deps)"; exit 1; }
 
-CLK_TCK=$(getconf CLK_TCK 2>/dev/null) || CLK_TCK=
-if ! is_uint "$CLK_TCK" || ((CLK_TCK == 0)); then
-  note "error: cannot determine CLK_TCK"
-  exit 1
-fi
+require_clk_tck
+warn_unless_optimized "$BUILD" "coronet and Beast numbers are"
 
-BUILD_TYPE=
-if [[ -f $BUILD/CMakeCache.txt ]]; then
-  BUILD_TYPE=$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$BUILD/CMakeCache.txt")
-fi
-case $BUILD_TYPE in
-  Release | RelWithDebInfo | MinSizeRel) ;;
-  *) note "warning: build type is '${BUILD_TYPE:-<none>}'; coronet and Beast numbers are only meaningful for an optimized build (-DCMAKE_BUILD_TYPE=Release)" ;;
-esac
-
-# CPU placement: server on the first allowed CPU, wrk on the second.
-expand_cpu_list() { # "0-2,5" -> "0 1 2 5"
-  local part lo hi out=()
-  local -a parts
-  IFS=, read -ra parts <<<"$1"
-  for part in "${parts[@]}"; do
-    if [[ $part =~ ^([0-9]+)-([0-9]+)$ ]]; then
-      for ((lo = BASH_REMATCH[1], hi = BASH_REMATCH[2]; lo <= hi; lo++)); do out+=("$lo"); done
-    elif [[ $part =~ ^[0-9]+$ ]]; then
-      out+=("$part")
-    fi
-  done
-  echo "${out[*]}"
-}
-
-SERVER_PIN=()
-WRK_PIN=()
-ALLOWED_CPUS=()
-if [[ -r /proc/self/status ]]; then
-  read -ra ALLOWED_CPUS <<<"$(expand_cpu_list "$(sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' /proc/self/status)")"
-fi
-if ! command -v taskset >/dev/null 2>&1; then
-  PIN_NOTE="taskset not found: server and wrk run unpinned"
-elif ((${#ALLOWED_CPUS[@]} >= 2)); then
-  SERVER_PIN=(taskset -c "${ALLOWED_CPUS[0]}")
-  WRK_PIN=(taskset -c "${ALLOWED_CPUS[1]}")
-  PIN_NOTE="server pinned to CPU ${ALLOWED_CPUS[0]} (all its threads and processes), wrk (-t1) pinned to CPU ${ALLOWED_CPUS[1]}"
-else
-  PIN_NOTE="only $(nproc) CPU available: server and wrk run unpinned and share it"
-fi
+pin_two_cpus "wrk" "server (all its threads and processes)" "wrk (-t1)"
 
 TMP_DIR=$(mktemp -d /tmp/coronet-http-bench.XXXXXX) || { note "error: mktemp failed"; exit 1; }
 SERVER_PID=
@@ -188,12 +147,6 @@ WRK_PID=
 
 # True while PID exists and is not a zombie.  (Files under /proc are read
 # with `read`: a failing $(<file) would end the script under set -e.)
-proc_alive() {
-  local stat
-  read -r stat 2>/dev/null <"/proc/$1/stat" || return 1
-  stat=${stat##*) }
-  [[ ${stat:0:1} != Z ]]
-}
 
 # Direct children of PID (nginx's worker), from /proc (no procps needed).
 child_pids() {
@@ -240,15 +193,6 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 # utime+stime of PID in clock ticks (all threads).
-cpu_ticks() {
-  local stat
-  read -r stat 2>/dev/null <"/proc/$1/stat" || return 1
-  stat=${stat##*) } # drop "pid (comm) ", comm may contain spaces
-  local -a f
-  read -ra f <<<"$stat"
-  # f[0] is field 3 (state); utime/stime are fields 14/15.
-  echo $((f[11] + f[12]))
-}
 
 # utime+stime of PID and its child processes (nginx master + worker).
 tree_cpu_ticks() {
@@ -415,20 +359,8 @@ stop_server() {
 
 # Results, one entry per completed run.
 R_SERVER=() R_CONNS=() R_RATE=() R_AVG=() R_P50=() R_P99=() R_CPU_PER_REQ=() R_CPU_PCT=() R_WRK_PCT=() R_BYTES=() R_ERRORS=()
-HARNESS_ERRORS=0
 SKIPPED=()
 WARNINGS=()
-
-harness_error() {
-  note "error: $*"
-  HARNESS_ERRORS=$((HARNESS_ERRORS + 1))
-}
-
-show_log() { # file label
-  if [[ -s $1 ]]; then
-    sed "s/^/    [$2] /" "$1" | tail -n 20 >&2
-  fi
-}
 
 # wrk prints one machine-readable line at the end (latencies in us).  Only
 # done() is defined, so wrk keeps its static, pre-built request.
@@ -449,7 +381,7 @@ EOF
 run_wrk() { # out conns seconds [extra wrk args...]
   local out_file=$1 conns=$2 seconds=$3 status=0
   shift 3
-  "${WRK_PIN[@]}" wrk -t1 -c"$conns" -d"${seconds}s" "$@" "http://127.0.0.1:$PORT/hello" \
+  "${LOAD_PIN[@]}" wrk -t1 -c"$conns" -d"${seconds}s" "$@" "http://127.0.0.1:$PORT/hello" \
     </dev/null >"$out_file" 2>&1 &
   WRK_PID=$!
   wait "$WRK_PID" || status=$?
