@@ -9,6 +9,7 @@
 
 #include "child_process.hpp"  // tests/samples: a program with its output on pipes
 #include "http_test_support.hpp"
+#include "node_test.hpp"
 #include "sample_harness.hpp"  // find_node()
 #include "temp_dir.hpp"
 
@@ -113,15 +114,7 @@ TEST_F(ServerInteropCurl, Http10) {
   EXPECT_NE(std::find(lines.begin(), lines.end(), "Connection: close\r"), lines.end());
 }
 
-class ServerInteropNode : public ::testing::Test {
- protected:
-  void SetUp() override {
-    auto found = sample_test::find_node();
-    if (!found) GTEST_SKIP() << "node not found on PATH: the Node interop tests need it";
-    node = *found;
-  }
-  std::string node;
-};
+using ServerInteropNode = sample_test::node_test;
 
 TEST_F(ServerInteropNode, KeepAliveAgentChunkedPostAndStreaming) {
   server_thread srv(interop_handler);

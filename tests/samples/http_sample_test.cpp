@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "child_process.hpp"
+#include "node_test.hpp"
 #include "sample_harness.hpp"
 #include "test_support.hpp"
 
@@ -249,15 +250,7 @@ TEST(HttpSample, ServerStopsPromptlyWithAnIdleKeepAliveConnection) {
   EXPECT_EQ(c.read_some(rest), 0) << "the connection was closed: " << rest;
 }
 
-class HttpSampleNode : public ::testing::Test {
- protected:
-  void SetUp() override {
-    auto found = find_node();
-    if (!found) GTEST_SKIP() << "node not found on PATH: the Node interop tests need it";
-    node = *found;
-  }
-  std::string node;
-};
+using HttpSampleNode = sample_test::node_test;
 
 TEST_F(HttpSampleNode, NodeSeedClientAgainstCoronetServer) {
   child_process server({sample_path("http-server"), "--port", "0"});

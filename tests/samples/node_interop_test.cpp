@@ -7,20 +7,13 @@
 #include <string>
 
 #include "child_process.hpp"
+#include "node_test.hpp"
 #include "sample_harness.hpp"
 
 namespace sample_test {
 namespace {
 
-class NodeInterop : public ::testing::Test {
- protected:
-  void SetUp() override {
-    auto found = find_node();
-    if (!found) GTEST_SKIP() << "node not found on PATH: the Node interop tests need it";
-    node = *found;
-  }
-  std::string node;
-};
+using NodeInterop = sample_test::node_test;
 
 TEST_F(NodeInterop, NodeClientAgainstTcpServer) {
   child_process server({sample_path("tcp-echo-server"), "--port", "0"});

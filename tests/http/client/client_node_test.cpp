@@ -8,29 +8,23 @@
 
 #include "child_process.hpp"
 #include "client_test_support.hpp"
-#include "sample_harness.hpp"
+#include "node_test.hpp"
 
 namespace coronet::http_client_test {
 namespace {
 
-class ClientNode : public ::testing::Test {
+class ClientNode : public sample_test::node_test {
  protected:
-  void SetUp() override {
-    auto found = sample_test::find_node();
-    if (!found) GTEST_SKIP() << "node not found on PATH: the Node interop tests need it";
-    node_ = *found;
-  }
   // Starts node/http_server.js (with Node's keepAliveTimeout when given) and returns its
   // base URL, "http://127.0.0.1:PORT".
   std::string start_server(std::optional<int> keep_alive_timeout_ms = {}) {
-    std::vector<std::string> argv{node_, std::string(HTTP_CLIENT_NODE_DIR) + "/http_server.js"};
+    std::vector<std::string> argv{node, std::string(HTTP_CLIENT_NODE_DIR) + "/http_server.js"};
     if (keep_alive_timeout_ms) argv.push_back(std::to_string(*keep_alive_timeout_ms));
     server_.emplace(argv);
     const std::uint16_t port = sample_test::listening_port(*server_, "127.0.0.1");
     return "http://127.0.0.1:" + std::to_string(port);
   }
 
-  std::string node_;
   std::optional<sample_test::child_process> server_;
 };
 
