@@ -8,6 +8,12 @@ set(_coronet_extra_targets)
 if(TARGET coronet_llhttp)
   list(APPEND _coronet_extra_targets coronet_llhttp)
 endif()
+# The mingw cross build's own Boost pieces and Windows definitions (CoronetDeps.cmake).
+foreach(t coronet_boost_headers coronet_boost_libs coronet_windows_defs)
+  if(TARGET ${t})
+    list(APPEND _coronet_extra_targets ${t})
+  endif()
+endforeach()
 
 install(TARGETS coronet_core coronet_io coronet_http coronet_process coronet ${_coronet_extra_targets}
   EXPORT coronetTargets

@@ -3,6 +3,7 @@
 # A package config wins where one exists (vcpkg on Windows installs llhttp with one). Otherwise
 # llhttp is built as a static library from the C sources Debian's node-llhttp package ships
 # (/usr/share/llhttp, header in /usr/share/include/llhttp): no copy of llhttp lives in this repo.
+# Those are portable C, so the mingw cross build uses them as well (outside its find root).
 function(coronet_llhttp_target out)
   if(TARGET coronet_llhttp)
     set(${out} coronet_llhttp PARENT_SCOPE)
@@ -18,9 +19,11 @@ function(coronet_llhttp_target out)
 
   find_path(CORONET_LLHTTP_INCLUDE_DIR llhttp.h
     PATHS /usr/share/include/llhttp /usr/share/include
+    NO_CMAKE_FIND_ROOT_PATH
     DOC "Directory holding llhttp.h (Debian: node-llhttp)")
   find_path(CORONET_LLHTTP_SOURCE_DIR llhttp.c
     PATHS /usr/share/llhttp
+    NO_CMAKE_FIND_ROOT_PATH
     DOC "Directory holding llhttp.c, api.c and http.c (Debian: node-llhttp)")
   if(NOT CORONET_LLHTTP_INCLUDE_DIR OR NOT CORONET_LLHTTP_SOURCE_DIR)
     message(FATAL_ERROR "llhttp not found: install Debian's node-llhttp (.ci/install-deps does), "

@@ -1,7 +1,9 @@
 #include "coronet/error.hpp"
 
 #include <atomic>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <string>
 
 namespace coronet {
@@ -18,6 +20,50 @@ class category final : public std::error_category {
     return "Unknown coronet error";
   }
 };
+
+#ifdef _WIN32
+// The C runtime's strerror knows only the classic errno values; the socket ones (ECONNREFUSED and
+// the rest of <errno.h>'s POSIX supplement) come back as "Unknown error". Those that coronet's
+// Windows backend reports get the text Linux gives them, so messages read the same everywhere.
+const char* socket_errno_message(int ev) noexcept {
+  switch (ev) {
+    case EADDRINUSE: return "Address already in use";
+    case EADDRNOTAVAIL: return "Cannot assign requested address";
+    case EAFNOSUPPORT: return "Address family not supported by protocol";
+    case EALREADY: return "Operation already in progress";
+    case ECANCELED: return "Operation canceled";
+    case ECONNABORTED: return "Software caused connection abort";
+    case ECONNREFUSED: return "Connection refused";
+    case ECONNRESET: return "Connection reset by peer";
+    case EHOSTUNREACH: return "No route to host";
+    case EINPROGRESS: return "Operation now in progress";
+    case EISCONN: return "Transport endpoint is already connected";
+    case EMSGSIZE: return "Message too long";
+    case ENETDOWN: return "Network is down";
+    case ENETUNREACH: return "Network is unreachable";
+    case ENOBUFS: return "No buffer space available";
+    case ENOTCONN: return "Transport endpoint is not connected";
+    case ENOTSOCK: return "Socket operation on non-socket";
+    case EOPNOTSUPP: return "Operation not supported";
+    case ETIMEDOUT: return "Connection timed out";
+    case EWOULDBLOCK: return "Resource temporarily unavailable";
+    case EPROTO: return "Protocol error";
+  }
+  return nullptr;
+}
+
+class errno_category_impl final : public std::error_category {
+ public:
+  const char* name() const noexcept override { return "errno"; }
+  std::string message(int ev) const override {
+    if (const char* m = socket_errno_message(ev)) return m;
+    return std::generic_category().message(ev);
+  }
+  std::error_condition default_error_condition(int ev) const noexcept override {
+    return {ev, std::generic_category()};
+  }
+};
+#endif
 
 void print_to_stderr(std::exception_ptr e, std::string_view where) {
   std::string what = "unknown exception";
@@ -40,8 +86,17 @@ const std::error_category& coronet_category() noexcept {
   return c;
 }
 
+const std::error_category& errno_category() noexcept {
+#ifdef _WIN32
+  static const errno_category_impl c;
+  return c;
+#else
+  return std::system_category();
+#endif
+}
+
 void throw_errno(int err, std::string_view what) {
-  throw std::system_error(err, std::system_category(), std::string(what));
+  throw std::system_error(err, errno_category(), std::string(what));
 }
 
 void throw_error(std::error_code ec, std::string_view what) {

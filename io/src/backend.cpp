@@ -1,6 +1,4 @@
 // Choosing the backend of a new scheduler.
-#include <unistd.h>
-
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
@@ -25,6 +23,24 @@ void log_choice(std::string_view name, std::string_view why) {
 }
 
 }  // namespace
+
+#ifdef _WIN32
+
+// Windows has one backend, Asio's IOCP; CORONET_BACKEND may name it (so that test runners can set
+// the variable the same way on every system) but nothing else.
+std::unique_ptr<io_backend> make_backend() {
+  const char* env = std::getenv("CORONET_BACKEND");
+  std::string_view forced = env ? env : "";
+  if (!forced.empty() && forced != "asio") {
+    throw std::invalid_argument("CORONET_BACKEND must be 'asio' on Windows, not '" +
+                                std::string(forced) + "'");
+  }
+  auto b = make_asio_backend();
+  log_choice(b->name(), " (IOCP)");
+  return b;
+}
+
+#else
 
 std::unique_ptr<io_backend> make_backend() {
   const char* env = std::getenv("CORONET_BACKEND");
@@ -65,19 +81,21 @@ std::unique_ptr<io_backend> make_backend() {
   }
 }
 
+#endif
+
 io_backend& current_backend() {
   return static_cast<io_backend&>(scheduler::current().loop());
 }
 
-io_backend& adopt(io_handle& h, int fd) {
-  h = io_handle{fd, nullptr};
+io_backend& adopt(io_handle& h, native_handle_type fd, io_handle::kind type) {
+  h = io_handle{fd, nullptr, type};
   try {
     io_backend& b = current_backend();
     b.open(h);
     return b;
   } catch (...) {
-    if (h.fd >= 0) ::close(h.fd);  // open() closes it itself when it fails
-    h.fd = -1;
+    close_native(h.fd);  // open() closes it itself when it fails
+    h.fd = invalid_native_handle;
     throw;
   }
 }

@@ -1,6 +1,10 @@
 #include "coronet/resolve.hpp"
 
+#ifdef _WIN32
+#include <boost/system/error_code.hpp>
+#else
 #include <netdb.h>
+#endif
 
 #include <cerrno>
 #include <coroutine>
@@ -19,7 +23,14 @@ namespace {
 class resolver_errors final : public std::error_category {
  public:
   const char* name() const noexcept override { return "resolver"; }
-  std::string message(int ev) const override { return ::gai_strerror(ev); }
+  std::string message(int ev) const override {
+#ifdef _WIN32
+    // getaddrinfo's errors are WSA codes there (WSAHOST_NOT_FOUND...): the system's text.
+    return boost::system::system_category().message(ev);
+#else
+    return ::gai_strerror(ev);
+#endif
+  }
 };
 
 // Shared by the awaiting coroutine and the lookup thread; only touched on the scheduler thread
@@ -78,7 +89,9 @@ class lookup_awaiter {
   std::vector<socket_address> await_resume() {
     cb_.reset();
     if (l_->cancelled) throw_errno(ECANCELED, "resolve " + l_->host);
+#ifdef EAI_SYSTEM
     if (l_->gai_error == EAI_SYSTEM) throw_errno(l_->sys_errno, "resolve " + l_->host);
+#endif
     if (l_->gai_error != 0)
       throw_error(std::error_code(l_->gai_error, resolver_category()), "resolve " + l_->host);
     return std::move(l_->addrs);

@@ -1,9 +1,16 @@
 #include "coronet/socket_address.hpp"
 
+#ifdef _WIN32
+// Windows 10 has AF_UNIX sockets too; coronet uses named pipes there (local::), but an address
+// read off such a socket still prints.
+#include <afunix.h>
+#else
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/un.h>
+#endif
 
+#include <algorithm>
 #include <cstddef>
 #include <cstring>
 #include <stdexcept>
@@ -59,8 +66,10 @@ socket_address socket_address::unix_path(std::string_view path) {
 
 socket_address socket_address::from_native(const sockaddr* sa, socklen_t len) noexcept {
   socket_address a;
-  if (len > sizeof(a.storage_)) len = sizeof(a.storage_);
-  std::memcpy(&a.storage_, sa, len);
+  // socklen_t is unsigned on Linux and an int on Windows.
+  len = std::max<socklen_t>(len, 0);
+  if (std::size_t(len) > sizeof(a.storage_)) len = socklen_t(sizeof(a.storage_));
+  std::memcpy(&a.storage_, sa, std::size_t(len));
   a.len_ = len;
   return a;
 }
@@ -86,8 +95,8 @@ std::string socket_address::path() const {
   if (family() != AF_UNIX) return {};
   const auto* un = reinterpret_cast<const sockaddr_un*>(&storage_);
   const std::size_t off = offsetof(sockaddr_un, sun_path);
-  if (len_ <= off) return {};
-  std::size_t n = len_ - off;
+  if (std::size_t(len_) <= off) return {};
+  std::size_t n = std::size_t(len_) - off;
   if (un->sun_path[0] == '\0') {
     // Appended for the same reason as in to_string().
     std::string name(1, '@');

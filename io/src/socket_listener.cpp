@@ -1,7 +1,9 @@
 #include "coronet/detail/socket_listener.hpp"
 
+#ifndef _WIN32
 #include <sys/stat.h>
 #include <unistd.h>
+#endif
 
 #include <algorithm>
 #include <cerrno>
@@ -25,7 +27,7 @@ class accept_awaiter : public op_awaiter<accept_awaiter> {
   // destroyed, or the accept won a race with its cancellation): close it rather than leak it.
   ~accept_awaiter() {
     if (op_.pending) loop_->cancel_and_wait(op_);
-    if (started_ && !taken_ && !op_.pending && op_.result >= 0) ::close(op_.result);
+    if (started_ && !taken_ && !op_.pending && op_.result >= 0) close_native(op_.result);
   }
   void start() {
     started_ = true;
@@ -65,8 +67,12 @@ bool is_transient(int err) {
     case EPERM:  // a firewall rule refused this one connection
     case ENETDOWN:
     case ENOPROTOOPT:
+#ifdef EHOSTDOWN
     case EHOSTDOWN:
+#endif
+#ifdef ENONET
     case ENONET:
+#endif
     case EHOSTUNREACH:
     case EOPNOTSUPP:
     case ENETUNREACH:
@@ -81,7 +87,7 @@ bool is_resource_shortage(int err) {
 
 }  // namespace
 
-socket_listener::socket_listener(int fd, socket_address local)
+socket_listener::socket_listener(native_handle_type fd, socket_address local)
     : backend_(&adopt(handle_, fd)), local_(std::move(local)) {}
 
 socket_listener::socket_listener(socket_listener&& o) noexcept
@@ -108,12 +114,14 @@ socket_listener& socket_listener::operator=(socket_listener&& o) noexcept {
 void socket_listener::close() noexcept {
   if (handle_.fd < 0) return;
   backend_->close(handle_);
+#ifndef _WIN32
   if (!path_.empty()) {
     struct stat st {};
     if (::lstat(path_.c_str(), &st) == 0 && st.st_dev == dev_ && st.st_ino == ino_)
       ::unlink(path_.c_str());
     path_.clear();
   }
+#endif
 }
 
 task<stream> socket_listener::accept() {
@@ -134,7 +142,7 @@ task<stream> socket_listener::accept() {
     if (is_resource_shortage(err)) {
       if (!warned) {
         std::fprintf(stderr, "coronet: accept %s: %s; retrying with back-off\n",
-                     local_.to_string().c_str(), std::strerror(err));
+                     local_.to_string().c_str(), errno_category().message(err).c_str());
         warned = true;
       }
       co_await sleep_for(backoff);
@@ -148,9 +156,9 @@ task<stream> socket_listener::accept() {
 }
 
 task<stream> connect_to(socket_address addr) {
-  const int fd = ::socket(addr.family(), SOCK_STREAM | SOCK_CLOEXEC, 0);
+  const native_handle_type fd = open_stream_socket(addr.family());
   if (fd < 0) {
-    const int err = errno;  // before building the message, which may change it
+    const int err = last_socket_error();  // before building the message
     throw_errno(err, "connect " + addr.to_string() + ": socket");
   }
   stream s(fd, addr);

@@ -1,9 +1,10 @@
 #include "coronet/stream.hpp"
 
+#ifndef _WIN32
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
-#include <unistd.h>
+#endif
 
 #include <cerrno>
 #include <utility>
@@ -106,11 +107,12 @@ template class transfer_all_awaiter<false>;
 
 }  // namespace detail
 
-stream::stream(int fd, socket_address peer)
+stream::stream(native_handle_type fd, socket_address peer)
     : backend_(&detail::adopt(handle_, fd)), peer_(std::move(peer)) {}
 
-stream stream::from_pipe(int fd, std::string name) {
-  stream s(fd, socket_address());
+stream stream::from_pipe(native_handle_type fd, std::string name) {
+  stream s;
+  s.backend_ = &detail::adopt(s.handle_, fd, detail::io_handle::kind::stream);
   s.pipe_ = true;
   s.pipe_name_ = std::move(name);
   return s;
@@ -144,24 +146,27 @@ void stream::shutdown() {
     close();
     return;
   }
-  if (::shutdown(handle_.fd, SHUT_WR) != 0) {
-    const int err = errno;  // before building the message, which may change it
+#ifdef _WIN32
+  constexpr int how = SD_SEND;
+#else
+  constexpr int how = SHUT_WR;
+#endif
+  if (::shutdown(handle_.fd, how) != 0) {
+    const int err = detail::last_socket_error();  // before building the message
     throw_errno(err, detail::stream_context(*this, "shutdown"));
   }
 }
 
 void stream::set_nodelay(bool on) {
-  int v = on;
-  if (::setsockopt(handle_.fd, IPPROTO_TCP, TCP_NODELAY, &v, sizeof v) != 0) {
-    const int err = errno;  // before building the message, which may change it
+  if (!detail::set_socket_option(handle_.fd, IPPROTO_TCP, TCP_NODELAY, on)) {
+    const int err = detail::last_socket_error();  // before building the message
     throw_errno(err, detail::stream_context(*this, "set_nodelay"));
   }
 }
 
 void stream::set_keepalive(bool on) {
-  int v = on;
-  if (::setsockopt(handle_.fd, SOL_SOCKET, SO_KEEPALIVE, &v, sizeof v) != 0) {
-    const int err = errno;  // before building the message, which may change it
+  if (!detail::set_socket_option(handle_.fd, SOL_SOCKET, SO_KEEPALIVE, on)) {
+    const int err = detail::last_socket_error();  // before building the message
     throw_errno(err, detail::stream_context(*this, "set_keepalive"));
   }
 }
@@ -170,7 +175,7 @@ socket_address stream::local_address() const {
   socket_address a;
   *a.size_ptr() = socket_address::capacity();
   if (::getsockname(handle_.fd, a.native(), a.size_ptr()) != 0) {
-    const int err = errno;  // before building the message, which may change it
+    const int err = detail::last_socket_error();  // before building the message
     throw_errno(err, "getsockname");
   }
   return a;

@@ -1,13 +1,14 @@
+#ifndef _WIN32
 #include <netdb.h>
 #include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
+#endif
 
 #include <cerrno>
 #include <charconv>
 #include <stdexcept>
 #include <system_error>
 
+#include "coronet/detail/native.hpp"
 #include "coronet/error.hpp"
 #include "coronet/resolve.hpp"
 #include "coronet/tcp_connect.hpp"
@@ -45,9 +46,9 @@ namespace {
 socket_address passive_address(const endpoint& ep) {
   if (ep.host.empty()) {
     // Every address: the IPv6 wildcard also takes IPv4 when the system has IPv6.
-    const int probe = ::socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    const native_handle_type probe = detail::open_stream_socket(AF_INET6);
     if (probe >= 0) {
-      ::close(probe);
+      detail::close_native(probe);
       return socket_address::ip("::", ep.port);
     }
     return socket_address::ip("0.0.0.0", ep.port);
@@ -65,11 +66,10 @@ socket_address passive_address(const endpoint& ep) {
   return a;
 }
 
-void set_flag(int fd, int level, int name, bool on, const socket_address& addr) {
-  int v = on;
-  if (::setsockopt(fd, level, name, &v, sizeof v) != 0) {
-    int err = errno;
-    ::close(fd);
+void set_flag(native_handle_type fd, int level, int name, bool on, const socket_address& addr) {
+  if (!detail::set_socket_option(fd, level, name, on)) {
+    const int err = detail::last_socket_error();
+    detail::close_native(fd);
     throw_errno(err, "bind " + addr.to_string() + ": setsockopt");
   }
 }
@@ -83,17 +83,27 @@ listener listener::bind(const endpoint& ep, const listen_options& opt) {
 listener listener::bind(const socket_address& addr, const listen_options& opt) {
   if (!addr.is_ip())
     throw std::invalid_argument("tcp::listener::bind: not an IP address: " + addr.to_string());
-  const int fd = ::socket(addr.family(), SOCK_STREAM | SOCK_CLOEXEC, 0);
+#ifdef _WIN32
+  if (opt.reuse_port) throw_errno(EOPNOTSUPP, "bind " + addr.to_string() + ": reuse_port");
+#endif
+  const native_handle_type fd = detail::open_stream_socket(addr.family());
   if (fd < 0) {
-    const int err = errno;  // before building the message, which may change it
+    const int err = detail::last_socket_error();  // before building the message
     throw_errno(err, "bind " + addr.to_string() + ": socket");
   }
+#ifdef _WIN32
+  // Windows' SO_REUSEADDR lets another socket take over a port in use, which is not what it
+  // means on POSIX; a port in TIME_WAIT can be bound there without it. So reuse_address is
+  // left to the default, and SO_EXCLUSIVEADDRUSE keeps others from taking the port.
+  set_flag(fd, SOL_SOCKET, SO_EXCLUSIVEADDRUSE, true, addr);
+#else
   if (opt.reuse_address) set_flag(fd, SOL_SOCKET, SO_REUSEADDR, true, addr);
   if (opt.reuse_port) set_flag(fd, SOL_SOCKET, SO_REUSEPORT, true, addr);
+#endif
   if (addr.family() == AF_INET6) set_flag(fd, IPPROTO_IPV6, IPV6_V6ONLY, opt.v6_only, addr);
   if (::bind(fd, addr.native(), addr.size()) != 0 || ::listen(fd, opt.backlog) != 0) {
-    int err = errno;
-    ::close(fd);
+    const int err = detail::last_socket_error();
+    detail::close_native(fd);
     throw_errno(err, "bind " + addr.to_string());
   }
   socket_address local;

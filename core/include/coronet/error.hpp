@@ -23,6 +23,12 @@ inline std::error_code make_error_code(error e) noexcept {
   return {static_cast<int>(e), coronet_category()};
 }
 
+// The category of the errno values coronet reports: std::system_category() on POSIX. On Windows,
+// where the system category means Win32 error codes, a category of coronet's own whose messages
+// are the POSIX ones ("Connection refused") and whose conditions are std::generic_category()'s,
+// so that `e.code() == std::errc::connection_refused` holds on both systems.
+const std::error_category& errno_category() noexcept;
+
 // std::system_error for the errno `err` while doing `what`.
 [[noreturn]] void throw_errno(int err, std::string_view what);
 [[noreturn]] void throw_error(std::error_code ec, std::string_view what);

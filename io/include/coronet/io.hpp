@@ -10,5 +10,9 @@
 #include "coronet/tcp_connect.hpp"
 #include "coronet/tcp_endpoint.hpp"
 #include "coronet/tcp_listener.hpp"
+#ifdef _WIN32
+#include "coronet/pipe.hpp"
+#else
 #include "coronet/unix_connect.hpp"
 #include "coronet/unix_listener.hpp"
+#endif

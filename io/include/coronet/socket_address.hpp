@@ -5,12 +5,12 @@
 //   std::cout << a.to_string() << " port " << a.port() << "\n";
 #pragma once
 
-#include <sys/socket.h>
-
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+
+#include "coronet/detail/native.hpp"
 
 namespace coronet {
 

@@ -22,6 +22,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "coronet/detail/io_backend.hpp"
 #include "coronet/detail/op_awaiter.hpp"
@@ -30,6 +31,11 @@
 namespace coronet {
 
 class stream;
+#ifdef _WIN32
+namespace pipe {
+class listener;
+}
+#endif
 
 namespace detail {
 
@@ -73,12 +79,13 @@ class stream {
   stream() noexcept = default;
   // Adopt a connected socket `fd` (ownership passes to the stream) on the current scheduler.
   // `peer` names the other end in error messages.
-  stream(int fd, socket_address peer);
+  stream(native_handle_type fd, socket_address peer);
   // Adopt a pipe end or another descriptor that is not a socket (a child's stdin, stdout or
   // stderr): reads and writes use read(2)/write(2) instead of recv/send, which need a socket.
   // `name` says what it is in error messages ("stdout of ls"). shutdown() closes it (a pipe end
   // has one direction: closing is how its reader sees the end); the socket options do not apply.
-  static stream from_pipe(int fd, std::string name);
+  // Windows: a pipe HANDLE opened for overlapped I/O (a named pipe end; see pipe.hpp).
+  static stream from_pipe(native_handle_type fd, std::string name);
   stream(stream&& o) noexcept;
   stream& operator=(stream&& o) noexcept;
   ~stream() { close(); }
@@ -112,7 +119,7 @@ class stream {
   void set_keepalive(bool on);
   socket_address local_address() const;
   const socket_address& remote_address() const noexcept { return peer_; }
-  int native_handle() const noexcept { return handle_.fd; }
+  native_handle_type native_handle() const noexcept { return handle_.fd; }
 
   // Whether this stream came from from_pipe(), and the name it was given there.
   bool is_pipe() const noexcept { return pipe_; }
@@ -123,6 +130,13 @@ class stream {
   detail::io_backend& backend() const noexcept { return *backend_; }
 
  private:
+#ifdef _WIN32
+  // A named pipe instance that is already under the backend (it waited there for its client).
+  friend class pipe::listener;
+  stream(detail::io_backend& b, detail::io_handle h, std::string pipe_name) noexcept
+      : handle_(h), backend_(&b), pipe_(true), pipe_name_(std::move(pipe_name)) {}
+#endif
+
   detail::io_handle handle_;
   detail::io_backend* backend_ = nullptr;
   socket_address peer_;

@@ -18,8 +18,8 @@ namespace coronet::tcp {
 
 struct listen_options {
   int backlog = 511;  // Node's default
-  bool reuse_address = true;
-  bool reuse_port = false;  // SO_REUSEPORT: several listeners (one per thread) on one port
+  bool reuse_address = true;  // POSIX only: Windows binds with SO_EXCLUSIVEADDRUSE instead
+  bool reuse_port = false;  // SO_REUSEPORT: several listeners on one port (not on Windows)
   bool v6_only = false;     // an IPv6 listener also takes IPv4 connections unless set
 };
 

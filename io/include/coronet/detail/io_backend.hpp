@@ -3,26 +3,33 @@
 // whose completion record `op` the caller keeps alive, at a fixed address, until the backend has
 // called event_loop::complete on it. Results are what the syscall would return: >= 0, or -errno.
 //
-// Two implementations: io/uring (completion-based, liburing) and io/asio (readiness-based,
-// Boost.Asio on epoll or IOCP). Readiness backends retry the syscall when the descriptor is ready,
-// so both look the same from above: short reads and writes are normal and handled by callers.
+// Three implementations: io/uring (Linux, completion-based, liburing), io/asio/posix_backend
+// (readiness-based, Boost.Asio on epoll: the Linux fallback) and io/asio/windows_backend
+// (completion-based, Boost.Asio's IOCP). The readiness backend retries the syscall when the
+// descriptor is ready, so all look the same from above: short reads and writes are normal and
+// handled by callers.
 #pragma once
-
-#include <sys/socket.h>
 
 #include <cstddef>
 #include <memory>
 
 #include "coronet/detail/event_loop.hpp"
+#include "coronet/detail/native.hpp"
 #include "coronet/detail/operation.hpp"
 
 namespace coronet::detail {
 
-// A descriptor under a backend. `impl` is the backend's per-descriptor state (none for
-// io_uring; the Asio descriptor object for Asio).
+// A descriptor (Windows: a SOCKET or HANDLE) under a backend. `impl` is the backend's
+// per-descriptor state (none for io_uring; the Asio descriptor object for Asio).
 struct io_handle {
-  int fd = -1;
+  enum class kind : unsigned char {
+    socket,    // recv/send (and accept/connect)
+    stream,    // read/write: a pipe end, a tty, a signalfd
+    waitable,  // Windows only: a process handle, whose poll() waits until it is signalled
+  };
+  native_handle_type fd = invalid_native_handle;
   void* impl = nullptr;
+  kind type = kind::socket;
 };
 
 class io_backend : public event_loop {
@@ -44,15 +51,22 @@ class io_backend : public event_loop {
   virtual void read(operation& op, io_handle& h, void* buf, std::size_t len) = 0;
   virtual void write(operation& op, io_handle& h, const void* buf, std::size_t len) = 0;
   // Wait for readiness (POLLIN/POLLOUT...); the result is the ready events among those asked
-  // for, plus POLLERR/POLLHUP/POLLNVAL, as poll(2) reports them.
+  // for, plus POLLERR/POLLHUP/POLLNVAL, as poll(2) reports them. Windows: only for a
+  // kind::waitable handle, and `events` is ignored: completes with 0 once it is signalled.
   virtual void poll(operation& op, io_handle& h, short events) = 0;
+#ifdef _WIN32
+  // A server end of a named pipe (kind::stream) waits for a client: ConnectNamedPipe.
+  virtual void accept_pipe(operation& op, io_handle& h) = 0;
+#endif
 
   // Whether accept() is served by a multishot accept (io_uring, kernel >= 5.19). Informational.
   virtual bool multishot_accept() const noexcept { return false; }
 };
 
 // Constructors of the two backends; each throws std::system_error when it cannot start.
+#ifdef __linux__
 std::unique_ptr<io_backend> make_uring_backend();
+#endif
 std::unique_ptr<io_backend> make_asio_backend();
 
 // The backend for a new scheduler: CORONET_BACKEND=uring|asio forces one; otherwise io_uring, and
@@ -65,6 +79,7 @@ io_backend& current_backend();
 
 // Put `fd` under the current scheduler's backend as `h` and return that backend; on failure
 // (no scheduler, open() failing) `fd` is closed and the exception propagates.
-io_backend& adopt(io_handle& h, int fd);
+io_backend& adopt(io_handle& h, native_handle_type fd,
+                  io_handle::kind type = io_handle::kind::socket);
 
 }  // namespace coronet::detail

@@ -1,7 +1,7 @@
 // What TCP and Unix listeners share: a listening socket whose accept() survives its clients.
 #pragma once
 
-#include <sys/types.h>
+#include <sys/types.h>  // dev_t, ino_t (mingw has them too)
 
 #include <string>
 
@@ -16,7 +16,7 @@ class socket_listener {
  public:
   socket_listener() noexcept = default;
   // Adopt `fd`, bound and listening, on the current scheduler.
-  socket_listener(int fd, socket_address local);
+  socket_listener(native_handle_type fd, socket_address local);
   socket_listener(socket_listener&& o) noexcept;
   socket_listener& operator=(socket_listener&& o) noexcept;
   ~socket_listener() { close(); }
@@ -32,7 +32,7 @@ class socket_listener {
   void close() noexcept;
   bool is_open() const noexcept { return handle_.fd >= 0; }
   const socket_address& local_address() const noexcept { return local_; }
-  int native_handle() const noexcept { return handle_.fd; }
+  native_handle_type native_handle() const noexcept { return handle_.fd; }
 
  protected:
   // Unix listeners: the file to remove at close, identified by device and inode so that a file

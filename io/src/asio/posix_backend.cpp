@@ -21,11 +21,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -35,12 +31,12 @@
 #include <system_error>
 #include <utility>
 
-#include "coronet/detail/io_backend.hpp"
+#include "asio_loop.hpp"
 
 namespace coronet::detail {
 namespace {
 
-namespace asio = boost::asio;
+using namespace asio_impl;
 using wait_type = asio::posix::descriptor_base::wait_type;
 
 // -errno for "would block": the one result on which an operation waits for readiness.
@@ -59,15 +55,8 @@ int to_result(const boost::system::error_code& ec) noexcept {
   return -EIO;
 }
 
-// What op.backend_data points at while an operation is in flight.
-struct backend_object {
-  enum class kind : unsigned char { descriptor, timer };
-  explicit backend_object(kind k) noexcept : what(k) {}
-  kind what;
-};
-
 struct descriptor final : backend_object {
-  descriptor(asio::io_context& ctx, int fd) : backend_object(kind::descriptor), sd(ctx, fd) {}
+  descriptor(asio::io_context& ctx, int fd) : backend_object(kind::io), sd(ctx, fd) {}
   asio::posix::stream_descriptor sd;
   // One for the io_handle until close(), one per wait in flight. Only the scheduler's thread
   // touches it (handlers run there, and so does io_context destruction).
@@ -97,12 +86,6 @@ class descriptor_ref {
 
  private:
   descriptor* d_;
-};
-
-struct timer_state final : backend_object {
-  timer_state(asio::io_context& ctx, std::chrono::steady_clock::time_point deadline)
-      : backend_object(kind::timer), timer(ctx, deadline) {}
-  asio::steady_timer timer;
 };
 
 // Which operation a wait handler finishes. Most operations wait on one direction; a poll for
@@ -236,64 +219,11 @@ constexpr std::size_t clamp_len(std::size_t len) noexcept {
   return len < max ? len : max;
 }
 
-class asio_backend final : public io_backend {
+class asio_backend final : public asio_loop {
  public:
-  asio_backend() : ctx_(1), work_(asio::make_work_guard(ctx_)) {}
-
   // Scheduler shutdown has already waited for every operation; handlers still queued (lingering
   // poll waits) are destroyed with the io_context, releasing what they hold.
   ~asio_backend() override = default;
-
-  std::string_view name() const noexcept override { return "asio"; }
-
-  void run_once(bool block) override {
-    if (ctx_.stopped()) ctx_.restart();
-    if (block) ctx_.run_one();
-    ctx_.poll();
-  }
-
-  void wake() noexcept override {
-    try {
-      asio::post(ctx_, [] {});
-    } catch (...) {
-      ctx_.stop();  // no memory for a handler: stopping also makes run_one return
-    }
-  }
-
-  void timeout(operation& op, std::chrono::steady_clock::time_point deadline) override {
-    if (op.cancel_requested) {
-      complete(op, -ECANCELED);
-      return;
-    }
-    try {
-      auto t = std::make_unique<timer_state>(ctx_, deadline);
-      timer_state& ref = *t;
-      op.backend_data = static_cast<backend_object*>(t.get());
-      ref.timer.async_wait(timer_handler{this, std::move(t), &op});
-    } catch (const std::bad_alloc&) {
-      finish(op, -ENOMEM);
-    } catch (const std::system_error& e) {
-      finish(op, e.code().value() > 0 ? -e.code().value() : -EIO);
-    }
-  }
-
-  void cancel(operation& op) noexcept override {
-    if (!op.pending) return;
-    op.cancel_requested = true;
-    auto* obj = static_cast<backend_object*>(op.backend_data);
-    if (!obj) return;
-    if (obj->what == backend_object::kind::timer) {
-      try {
-        static_cast<timer_state*>(obj)->timer.cancel();
-      } catch (...) {
-        // Cannot fail for the steady_timer; if it did, the timer still fires at its deadline and
-        // its handler reports the cancellation.
-      }
-    } else {
-      boost::system::error_code ec;
-      static_cast<descriptor*>(obj)->sd.cancel(ec);
-    }
-  }
 
   void open(io_handle& h) override {
     int fd = h.fd;
@@ -408,22 +338,6 @@ class asio_backend final : public io_backend {
   }
 
  private:
-  struct timer_handler {
-    asio_backend* self;
-    std::unique_ptr<timer_state> state;
-    operation* op;
-
-    void operator()(const boost::system::error_code& ec) {
-      state.reset();
-      int r = 0;
-      if (ec == asio::error::operation_aborted || op->cancel_requested)
-        r = -ECANCELED;
-      else if (ec)
-        r = to_result(ec);
-      self->finish(*op, r);
-    }
-  };
-
   // One readiness wait of an operation: when it completes, retry the syscall or wait again.
   template <class Target, class Call>
   struct wait_handler {
@@ -467,9 +381,9 @@ class asio_backend final : public io_backend {
     }
   };
 
-  void finish(operation& op, int r) noexcept {
-    op.backend_data = nullptr;
-    complete(op, r);
+  void cancel_io(operation&, backend_object* obj) noexcept override {
+    boost::system::error_code ec;
+    static_cast<descriptor*>(obj)->sd.cancel(ec);
   }
 
   // Try now; wait for readiness only if the syscall would block.
@@ -509,8 +423,6 @@ class asio_backend final : public io_backend {
     }
   }
 
-  asio::io_context ctx_;
-  asio::executor_work_guard<asio::io_context::executor_type> work_;
 };
 
 }  // namespace

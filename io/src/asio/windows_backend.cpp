@@ -1,0 +1,381 @@
+// The Windows backend: Boost.Asio's I/O completion port. Unlike the POSIX Asio backend, which
+// waits for readiness and then calls the syscall, this one is completion-based like io_uring:
+// each operation is one overlapped call (WSARecv, WSASend, ReadFile, WriteFile, AcceptEx,
+// ConnectNamedPipe) whose OVERLAPPED comes from asio::windows::overlapped_ptr, so its completion
+// arrives through the io_context and its handler runs on the scheduler's thread inside run_once.
+// Connecting uses Asio's own async_connect (ConnectEx, with the bind it needs); process handles
+// are waited for with asio::windows::object_handle.
+//
+// State:
+//   - per handle (io_handle::impl): a heap `win_object` holding the Asio object that registered
+//     the handle with the port (a socket, a stream_handle for pipes, an object_handle), reference-
+//     counted by hand (one for the handle, one per operation in flight), so that cancel() and
+//     late completions never meet a freed object after close();
+//   - per operation: backend_data points at the win_object (or the timer state), and the
+//     operation's scratch holds its OVERLAPPED*, so that cancel() stops exactly that operation
+//     with CancelIoEx and leaves the others on the handle alone.
+//
+// Results follow the POSIX convention of the seam: bytes, or -errno (from_windows_error). A pipe
+// whose writer has gone reads as end of stream (0), as on POSIX.
+
+#include <mswsock.h>
+#include <windows.h>
+
+#include <boost/asio/generic/stream_protocol.hpp>
+#include <boost/asio/windows/object_handle.hpp>
+#include <boost/asio/windows/overlapped_ptr.hpp>
+#include <boost/asio/windows/stream_handle.hpp>
+#include <cerrno>
+#include <climits>
+#include <cstring>
+#include <memory>
+#include <optional>
+#include <utility>
+
+#include "asio_loop.hpp"
+#include "coronet/error.hpp"
+
+namespace coronet::detail {
+namespace {
+
+using namespace asio_impl;
+using boost::system::error_code;
+
+struct win_object final : backend_object {
+  explicit win_object(io_handle::kind k) : backend_object(kind::io), type(k) {}
+  io_handle::kind type;
+  int family = AF_UNSPEC;  // sockets: for the sockets AcceptEx needs
+  std::optional<asio::generic::stream_protocol::socket> sock;
+  std::optional<asio::windows::stream_handle> file;
+  std::optional<asio::windows::object_handle> object;
+  unsigned refs = 1;  // scheduler thread only
+  bool closing = false;
+
+  HANDLE native() noexcept {
+    if (sock) return reinterpret_cast<HANDLE>(SOCKET(sock->native_handle()));
+    if (file) return file->native_handle();
+    return object->native_handle();
+  }
+};
+
+class object_ref {
+ public:
+  explicit object_ref(win_object* o) noexcept : o_(o) { ++o_->refs; }
+  object_ref(object_ref&& o) noexcept : o_(std::exchange(o.o_, nullptr)) {}
+  object_ref(const object_ref& o) noexcept : o_(o.o_) {
+    if (o_) ++o_->refs;
+  }
+  object_ref& operator=(const object_ref&) = delete;
+  object_ref& operator=(object_ref&&) = delete;
+  ~object_ref() {
+    if (o_ && --o_->refs == 0) delete o_;
+  }
+  win_object* get() const noexcept { return o_; }
+
+ private:
+  win_object* o_;
+};
+
+// Where cancel() finds the OVERLAPPED of an operation in flight.
+OVERLAPPED*& overlapped_of(operation& op) noexcept {
+  static_assert(sizeof(OVERLAPPED*) <= sizeof(op.backend_scratch));
+  return *reinterpret_cast<OVERLAPPED**>(op.backend_scratch);
+}
+
+DWORD clamp_len(std::size_t len) noexcept {
+  return len < std::size_t(INT_MAX) ? DWORD(len) : DWORD(INT_MAX);
+}
+
+// Room for the two addresses AcceptEx writes after the (empty) data: each needs 16 bytes more
+// than the largest address.
+constexpr DWORD accept_address_len = sizeof(sockaddr_storage) + 16;
+
+struct accept_state {
+  SOCKET listener;
+  SOCKET peer = INVALID_SOCKET;
+  sockaddr* addr;
+  socklen_t* len;
+  char buf[2 * accept_address_len];
+  ~accept_state() {
+    if (peer != INVALID_SOCKET) ::closesocket(peer);
+  }
+};
+
+class windows_backend final : public asio_loop {
+ public:
+  ~windows_backend() override = default;
+
+  void open(io_handle& h) override {
+    try {
+      auto o = std::make_unique<win_object>(h.type);
+      switch (h.type) {
+        case io_handle::kind::socket: {
+          const auto s = static_cast<SOCKET>(h.fd);
+          WSAPROTOCOL_INFOW info{};
+          int len = sizeof info;
+          if (::getsockopt(s, SOL_SOCKET, SO_PROTOCOL_INFOW, reinterpret_cast<char*>(&info),
+                           &len) != 0)
+            throw std::system_error(last_socket_error(), errno_category(), "coronet: socket");
+          o->family = info.iAddressFamily;
+          using socket_type = asio::generic::stream_protocol::socket;
+          o->sock.emplace(ctx_, asio::generic::stream_protocol(info.iAddressFamily, info.iProtocol),
+                          socket_type::native_handle_type(s));
+          break;
+        }
+        case io_handle::kind::stream:
+          o->file.emplace(ctx_, reinterpret_cast<HANDLE>(h.fd));
+          break;
+        case io_handle::kind::waitable:
+          o->object.emplace(ctx_, reinterpret_cast<HANDLE>(h.fd));
+          break;
+      }
+      h.impl = o.release();
+    } catch (...) {
+      close_native(h.fd);
+      h.fd = invalid_native_handle;
+      h.impl = nullptr;
+      throw;
+    }
+  }
+
+  void close(io_handle& h) noexcept override {
+    if (auto* o = static_cast<win_object*>(h.impl)) {
+      o->closing = true;
+      error_code ec;
+      // Closing aborts every overlapped operation on the handle; their completions still
+      // arrive (ERROR_OPERATION_ABORTED) and find the object alive through their references.
+      if (o->sock) o->sock->close(ec);
+      if (o->file) o->file->close(ec);
+      if (o->object) o->object->close(ec);
+      if (--o->refs == 0) delete o;  // the handle's own reference
+    } else {
+      close_native(h.fd);
+    }
+    h.fd = invalid_native_handle;
+    h.impl = nullptr;
+  }
+
+  void accept(operation& op, io_handle& h, sockaddr* addr, socklen_t* len) override {
+    win_object* o = object_for(op, h, io_handle::kind::socket);
+    if (!o) return;
+    auto st = std::make_unique<accept_state>();
+    st->listener = static_cast<SOCKET>(h.fd);
+    st->addr = addr;
+    st->len = len;
+    st->peer = ::WSASocketW(o->family, SOCK_STREAM, IPPROTO_TCP, nullptr, 0,
+                            WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT);
+    if (st->peer == INVALID_SOCKET) {
+      complete(op, -last_socket_error());
+      return;
+    }
+    accept_state* raw = st.get();
+    submit(op, o, accepted{std::move(st)}, [raw](OVERLAPPED* ov) {
+      DWORD n = 0;
+      if (::AcceptEx(raw->listener, raw->peer, raw->buf, 0, accept_address_len, accept_address_len,
+                     &n, ov))
+        return DWORD(ERROR_SUCCESS);
+      return DWORD(::WSAGetLastError());
+    });
+  }
+
+  void connect(operation& op, io_handle& h, const sockaddr* addr, socklen_t len) override {
+    win_object* o = object_for(op, h, io_handle::kind::socket);
+    if (!o) return;
+    if (len < 0 || std::size_t(len) > sizeof(sockaddr_storage)) {
+      complete(op, -EINVAL);
+      return;
+    }
+    op.backend_data = static_cast<backend_object*>(o);
+    overlapped_of(op) = nullptr;  // cancel() falls back to cancelling the socket
+    try {
+      o->sock->async_connect(asio::generic::stream_protocol::endpoint(addr, std::size_t(len)),
+                             [this, ref = object_ref(o), &op](const error_code& ec) {
+                               finish(op, ec ? -error_of(op, ec) : 0);
+                             });
+    } catch (...) {
+      finish(op, -ENOMEM);
+    }
+  }
+
+  void recv(operation& op, io_handle& h, void* buf, std::size_t len) override {
+    win_object* o = object_for(op, h, io_handle::kind::socket);
+    if (!o) return;
+    const auto s = static_cast<SOCKET>(h.fd);
+    submit(op, o, transferred{false}, [s, buf, len](OVERLAPPED* ov) {
+      WSABUF b{clamp_len(len), static_cast<char*>(buf)};
+      DWORD flags = 0;
+      if (::WSARecv(s, &b, 1, nullptr, &flags, ov, nullptr) == 0) return DWORD(ERROR_SUCCESS);
+      return DWORD(::WSAGetLastError());
+    });
+  }
+
+  void send(operation& op, io_handle& h, const void* buf, std::size_t len) override {
+    win_object* o = object_for(op, h, io_handle::kind::socket);
+    if (!o) return;
+    const auto s = static_cast<SOCKET>(h.fd);
+    submit(op, o, transferred{false}, [s, buf, len](OVERLAPPED* ov) {
+      WSABUF b{clamp_len(len), static_cast<char*>(const_cast<void*>(buf))};
+      if (::WSASend(s, &b, 1, nullptr, 0, ov, nullptr) == 0) return DWORD(ERROR_SUCCESS);
+      return DWORD(::WSAGetLastError());
+    });
+  }
+
+  void read(operation& op, io_handle& h, void* buf, std::size_t len) override {
+    win_object* o = object_for(op, h, io_handle::kind::stream);
+    if (!o) return;
+    const HANDLE f = o->native();
+    submit(op, o, transferred{true}, [f, buf, len](OVERLAPPED* ov) {
+      if (::ReadFile(f, buf, clamp_len(len), nullptr, ov)) return DWORD(ERROR_SUCCESS);
+      return ::GetLastError();
+    });
+  }
+
+  void write(operation& op, io_handle& h, const void* buf, std::size_t len) override {
+    win_object* o = object_for(op, h, io_handle::kind::stream);
+    if (!o) return;
+    const HANDLE f = o->native();
+    submit(op, o, transferred{false}, [f, buf, len](OVERLAPPED* ov) {
+      if (::WriteFile(f, buf, clamp_len(len), nullptr, ov)) return DWORD(ERROR_SUCCESS);
+      return ::GetLastError();
+    });
+  }
+
+  void accept_pipe(operation& op, io_handle& h) override {
+    win_object* o = object_for(op, h, io_handle::kind::stream);
+    if (!o) return;
+    const HANDLE f = o->native();
+    submit(op, o, transferred{false}, [f](OVERLAPPED* ov) -> DWORD {
+      if (::ConnectNamedPipe(f, ov)) return ERROR_SUCCESS;
+      const DWORD err = ::GetLastError();
+      // A client that connected between CreateNamedPipe and this call: no completion packet
+      // is queued for that case, so it is reported as an immediate success.
+      return err == ERROR_PIPE_CONNECTED ? DWORD(ERROR_PIPE_CONNECTED) : err;
+    });
+  }
+
+  void poll(operation& op, io_handle& h, short) override {
+    win_object* o = object_for(op, h, io_handle::kind::waitable);
+    if (!o) return;
+    op.backend_data = static_cast<backend_object*>(o);
+    overlapped_of(op) = nullptr;
+    try {
+      o->object->async_wait([this, ref = object_ref(o), &op](const error_code& ec) {
+        finish(op, ec ? -error_of(op, ec) : 0);
+      });
+    } catch (...) {
+      finish(op, -ENOMEM);
+    }
+  }
+
+ private:
+  // What a completion means for a read/write: bytes; `eof_on_broken_pipe` turns a pipe whose
+  // other end is gone into end of stream.
+  struct transferred {
+    bool eof_on_broken_pipe;
+    int operator()(operation& op, const error_code& ec, std::size_t n) const noexcept {
+      if (!ec) return int(n);
+      if (eof_on_broken_pipe &&
+          (ec.value() == ERROR_BROKEN_PIPE || ec.value() == ERROR_HANDLE_EOF ||
+           ec.value() == ERROR_PIPE_NOT_CONNECTED))
+        return 0;
+      return -error_of(op, ec);
+    }
+  };
+
+  // AcceptEx's completion: finish the socket and hand its number out as the result.
+  struct accepted {
+    std::unique_ptr<accept_state> st;
+    int operator()(operation& op, const error_code& ec, std::size_t) noexcept {
+      if (ec) return -error_of(op, ec);
+      const SOCKET l = st->listener;
+      if (::setsockopt(st->peer, SOL_SOCKET, SO_UPDATE_ACCEPT_CONTEXT,
+                       reinterpret_cast<const char*>(&l), sizeof l) != 0)
+        return -last_socket_error();
+      if (st->addr && st->len) {
+        sockaddr* local = nullptr;
+        sockaddr* remote = nullptr;
+        int local_len = 0;
+        int remote_len = 0;
+        ::GetAcceptExSockaddrs(st->buf, 0, accept_address_len, accept_address_len, &local,
+                               &local_len, &remote, &remote_len);
+        const int n = remote_len < *st->len ? remote_len : *st->len;
+        if (remote && n > 0) std::memcpy(st->addr, remote, std::size_t(n));
+        *st->len = n;
+      }
+      // Kernel socket handles keep 32 significant bits (see native.hpp): an int holds it.
+      return int(static_cast<native_handle_type>(std::exchange(st->peer, INVALID_SOCKET)));
+    }
+  };
+
+  static int error_of(operation& op, const error_code& ec) noexcept {
+    if (op.cancel_requested && (ec == asio::error::operation_aborted ||
+                                ec.value() == ERROR_OPERATION_ABORTED))
+      return ECANCELED;
+    return from_windows_error(static_cast<unsigned long>(ec.value()));
+  }
+
+  // The handle's object, or null after completing `op` with EBADF when it is closed or of
+  // another kind than the operation needs.
+  win_object* object_for(operation& op, io_handle& h, io_handle::kind need) noexcept {
+    auto* o = static_cast<win_object*>(h.impl);
+    if (!o || o->closing || o->type != need) {
+      complete(op, o && !o->closing ? -ENOTSUP : -EBADF);
+      return nullptr;
+    }
+    if (op.cancel_requested) {
+      complete(op, -ECANCELED);
+      return nullptr;
+    }
+    return o;
+  }
+
+  // Start one overlapped call: `call(OVERLAPPED*)` returns its Win32 error (ERROR_SUCCESS,
+  // ERROR_IO_PENDING, or a failure); `result` turns the completion into the operation's result.
+  template <class Result, class Call>
+  void submit(operation& op, win_object* o, Result result, Call call) noexcept {
+    try {
+      asio::windows::overlapped_ptr ov(
+          ctx_, [this, ref = object_ref(o), &op, result = std::move(result)](
+                    const error_code& ec, std::size_t n) mutable {
+            overlapped_of(op) = nullptr;
+            finish(op, result(op, ec, n));
+          });
+      op.backend_data = static_cast<backend_object*>(o);
+      overlapped_of(op) = ov.get();
+      const DWORD err = call(ov.get());
+      if (err == ERROR_SUCCESS || err == ERROR_IO_PENDING) {
+        // Queued: the port delivers the completion (also for an immediate success, since
+        // handles are not set to skip the port on success).
+        ov.release();
+      } else if (err == ERROR_PIPE_CONNECTED) {
+        ov.complete(error_code(), 0);
+      } else {
+        ov.complete(error_code(int(err), boost::system::system_category()), 0);
+      }
+    } catch (...) {
+      // Only the handler's allocation can fail, before anything was started.
+      overlapped_of(op) = nullptr;
+      finish(op, -ENOMEM);
+    }
+  }
+
+  void cancel_io(operation& op, backend_object* obj) noexcept override {
+    auto* o = static_cast<win_object*>(obj);
+    if (o->closing) return;  // close() has aborted everything already
+    if (OVERLAPPED* ov = overlapped_of(op)) {
+      ::CancelIoEx(o->native(), ov);  // ERROR_NOT_FOUND: it finished first; nothing to do
+      return;
+    }
+    error_code ec;
+    if (o->sock) o->sock->cancel(ec);
+    if (o->object) o->object->cancel(ec);
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<io_backend> make_asio_backend() {
+  return std::make_unique<windows_backend>();
+}
+
+}  // namespace coronet::detail
