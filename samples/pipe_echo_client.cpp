@@ -1,5 +1,6 @@
 // The seed's local echo client (client.js with net.connect('/tmp/unix.sock')), in coronet:
-// over coronet::local, which is a Unix domain socket on POSIX.
+// over coronet::local, a Unix domain socket on POSIX and a named pipe on Windows
+// (\\.\pipe\mypip by default there, as in the seed).
 #include <string>
 #include <utility>
 

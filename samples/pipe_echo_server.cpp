@@ -1,5 +1,6 @@
 // The seed's local echo server (server.js: net.createServer(...).listen('/tmp/unix.sock')), in
-// coronet: over coronet::local, which is a Unix domain socket on POSIX.
+// coronet: over coronet::local, a Unix domain socket on POSIX and a named pipe on Windows
+// (\\.\pipe\mypip by default there, as in the seed).
 #include <string>
 
 #include "support/cli.hpp"
@@ -8,7 +9,8 @@
 int main(int argc, char** argv) {
   sample::cli cli(
       "pipe-echo-server",
-      "Echo every byte back to clients of a Unix socket (Node's net echo server on a pipe).");
+      "Echo every byte back to clients of a Unix socket (Windows: a named pipe), like Node's net "
+      "echo server on a pipe.");
   cli.option("path", "PATH", "socket file to listen on",
              std::string(coronet::local::default_path()))
       .flag("quiet", "do not print a line per message");

@@ -1,8 +1,7 @@
-#include <sys/socket.h>
-
 #include <cerrno>
 
 #include "client_connection.hpp"
+#include "coronet/detail/native.hpp"
 
 namespace coronet::http::detail {
 namespace {
@@ -10,9 +9,7 @@ namespace {
 // An idle keep-alive connection has nothing to read. Readable means the server closed it (EOF),
 // reset it, or sent bytes nobody asked for: none of those can carry the next request.
 bool still_idle(const stream& s) noexcept {
-  char c;
-  const ssize_t n = ::recv(s.native_handle(), &c, 1, MSG_PEEK | MSG_DONTWAIT);
-  return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+  return coronet::detail::peek_socket(s.native_handle()) == -EAGAIN;
 }
 
 }  // namespace

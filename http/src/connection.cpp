@@ -1,13 +1,12 @@
 #include "connection.hpp"
 
-#include <sys/socket.h>
-
 #include <algorithm>
 #include <charconv>
 #include <cstring>
 #include <stdexcept>
 
 #include "coronet/cancellation.hpp"
+#include "coronet/detail/native.hpp"
 #include "coronet/error.hpp"
 #include "coronet/http/error.hpp"
 #include "date.hpp"
@@ -251,8 +250,7 @@ task<> connection::send(std::string_view data) {
 }
 
 bool connection::input_pending() const noexcept {
-  char c;
-  return ::recv(socket_.native_handle(), &c, 1, MSG_PEEK | MSG_DONTWAIT) > 0;
+  return coronet::detail::peek_socket(socket_.native_handle()) > 0;
 }
 
 task<> connection::close_after_response() {

@@ -16,7 +16,11 @@ std::string_view http_date() noexcept {
   const std::time_t now = std::time(nullptr);
   if (now != cached_second) {
     std::tm utc{};
+#ifdef _WIN32
+    gmtime_s(&utc, &now);
+#else
     gmtime_r(&now, &utc);
+#endif
     // Not strftime: its day and month names follow the locale, HTTP's are always English.
     length = std::snprintf(text, sizeof text, "%s, %02d %s %04d %02d:%02d:%02d GMT",
                            days[utc.tm_wday], utc.tm_mday, months[utc.tm_mon], utc.tm_year + 1900,

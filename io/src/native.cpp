@@ -6,6 +6,7 @@
 #include <boost/system/error_code.hpp>
 #include <windows.h>
 #else
+#include <sys/socket.h>
 #include <unistd.h>
 #endif
 
@@ -34,6 +35,19 @@ native_handle_type open_stream_socket(int family) noexcept {
   const SOCKET s = ::WSASocketW(family, SOCK_STREAM, 0, nullptr, 0,
                                 WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT);
   return s == INVALID_SOCKET ? invalid_native_handle : static_cast<native_handle_type>(s);
+}
+
+int peek_socket(native_handle_type s) noexcept {
+  // Sockets under the IOCP stay in blocking mode (MSG_DONTWAIT does not exist there): ask
+  // WSAPoll first, so that the peeking recv runs only when it cannot block.
+  WSAPOLLFD p{static_cast<SOCKET>(s), POLLRDNORM, 0};
+  const int n = ::WSAPoll(&p, 1, 0);
+  if (n < 0) return -last_socket_error();
+  if (n == 0) return -EAGAIN;
+  char c;
+  const int r = ::recv(static_cast<SOCKET>(s), &c, 1, MSG_PEEK);
+  if (r < 0) return -last_socket_error();
+  return r > 0 ? 1 : 0;
 }
 
 bool set_socket_option(native_handle_type s, int level, int name, int value) noexcept {
@@ -98,6 +112,16 @@ int last_socket_error() noexcept {
 
 native_handle_type open_stream_socket(int family) noexcept {
   return ::socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+}
+
+int peek_socket(native_handle_type s) noexcept {
+  char c;
+  for (;;) {
+    const ssize_t n = ::recv(s, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (n >= 0) return n > 0 ? 1 : 0;
+    if (errno == EINTR) continue;
+    return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+  }
 }
 
 bool set_socket_option(native_handle_type s, int level, int name, int value) noexcept {

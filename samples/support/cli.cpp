@@ -118,11 +118,14 @@ int run_until_signal(std::function<coronet::task<int>()> main_task) {
   // Block the signals before main_task starts: wait_for_signal would block them only once
   // main_task first suspends, and a signal sent in between (say, by a test that has just read
   // "listening on ...") would kill the process instead of stopping it cleanly.
+  // (Windows has no signal mask: there wait_for_signal turns console events into SIGINT/SIGTERM.)
+#ifndef _WIN32
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGINT);
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+#endif
   try {
     return coronet::run([&]() -> coronet::task<int> {
       // (A local, not a braced temporary: GCC 12 rejects initializer lists inside co_await.)

@@ -43,6 +43,10 @@ int last_socket_error() noexcept;
 // the error in last_socket_error().
 native_handle_type open_stream_socket(int family) noexcept;
 
+// Without waiting, what a read on socket `s` would find now: 1 for data, 0 for end of stream,
+// -EAGAIN for nothing yet, -errno for an error (a reset). Consumes nothing.
+int peek_socket(native_handle_type s) noexcept;
+
 // setsockopt with an int value; false on failure, with the error in last_socket_error().
 bool set_socket_option(native_handle_type s, int level, int name, int value) noexcept;
 
