@@ -11,7 +11,7 @@ namespace coronet::process {
 child::child(child&& o) noexcept
     : pid_(std::exchange(o.pid_, -1)),
       program_(std::move(o.program_)),
-      pidfd_(std::exchange(o.pidfd_, {})),
+      handle_(std::exchange(o.handle_, {})),
       backend_(std::exchange(o.backend_, nullptr)),
       status_(std::exchange(o.status_, std::nullopt)),
       in_(std::move(o.in_)),
@@ -24,7 +24,7 @@ child& child::operator=(child&& o) noexcept {
     release();
     pid_ = std::exchange(o.pid_, -1);
     program_ = std::move(o.program_);
-    pidfd_ = std::exchange(o.pidfd_, {});
+    handle_ = std::exchange(o.handle_, {});
     backend_ = std::exchange(o.backend_, nullptr);
     status_ = std::exchange(o.status_, std::nullopt);
     in_ = std::move(o.in_);
@@ -43,13 +43,13 @@ void child::release() noexcept {
   // The pipes and the channel close with their members; the process itself is left running.
   if (pid_ > 0 && !status_) {
     int err = 0;
-    if (!detail::try_reap(pid_, pidfd_.fd, err) && err == 0) {
-      detail::reap_in_background(pid_, std::exchange(pidfd_, {}), backend_);
+    if (!detail::try_reap(pid_, handle_.fd, err) && err == 0) {
+      detail::reap_in_background(pid_, std::exchange(handle_, {}), backend_);
       pid_ = -1;
       return;
     }
   }
-  if (pidfd_.fd >= 0) backend_->close(pidfd_);
+  if (handle_.fd >= 0) backend_->close(handle_);
   pid_ = -1;
 }
 
@@ -58,14 +58,14 @@ task<exit_status> child::wait() {
   if (pid_ < 0) throw_errno(ECHILD, "wait: no child process");
   for (;;) {
     int err = 0;
-    if (auto s = detail::try_reap(pid_, pidfd_.fd, err)) {
+    if (auto s = detail::try_reap(pid_, handle_.fd, err)) {
       status_ = *s;
       // Closing cancels the polls of other waiters; they find the status set.
-      backend_->close(pidfd_);
+      backend_->close(handle_);
       co_return *s;
     }
     if (err != 0) throw_errno(-err, "wait " + program_);
-    const int r = co_await detail::pidfd_readable(*backend_, pidfd_);
+    const int r = co_await detail::pidfd_readable(*backend_, handle_);
     if (status_) co_return *status_;  // another wait() reaped it meanwhile
     if (r < 0) throw_errno(-r, "wait " + program_);
   }
@@ -75,12 +75,12 @@ bool child::kill(int sig) {
   if (status_ || pid_ < 0) return false;
   // Linux delivers a signal to a zombie without complaint: reap first to tell an ended child.
   int err = 0;
-  if (auto s = detail::try_reap(pid_, pidfd_.fd, err)) {
+  if (auto s = detail::try_reap(pid_, handle_.fd, err)) {
     status_ = *s;
-    backend_->close(pidfd_);
+    backend_->close(handle_);
     return false;
   }
-  const int r = detail::pidfd_send_signal(pidfd_.fd, pid_, sig);
+  const int r = detail::pidfd_send_signal(handle_.fd, pid_, sig);
   if (r == -ESRCH) return false;  // exited just now
   if (r < 0) throw_errno(-r, "kill " + program_ + " (pid " + std::to_string(pid_) + ")");
   return true;

@@ -2,13 +2,38 @@
 
 #include <string.h>
 
+#include <csignal>
+
 namespace coronet::process {
+
+namespace {
+
+// "SIGTERM" for 15: the abbreviation of a signal, or null.
+const char* signal_name(int signal) noexcept {
+#ifdef _WIN32
+  // Windows has no signal names to ask for; these are the signals a status can hold there
+  // (kill() reports SIGTERM, SIGKILL or SIGINT).
+  switch (signal) {
+    case SIGINT:
+      return "INT";
+    case SIGTERM:
+      return "TERM";
+    case 9:
+      return "KILL";
+  }
+  return nullptr;
+#else
+  // sigabbrev_np (glibc 2.32) is thread-safe, unlike strsignal.
+  return ::sigabbrev_np(signal);
+#endif
+}
+
+}  // namespace
 
 std::string exit_status::to_string() const {
   if (signal == 0) return "exit code " + std::to_string(code);
   std::string r = "signal " + std::to_string(signal);
-  // sigabbrev_np (glibc 2.32) is thread-safe, unlike strsignal.
-  if (const char* name = ::sigabbrev_np(signal)) r += std::string(" (SIG") + name + ")";
+  if (const char* name = signal_name(signal)) r += std::string(" (SIG") + name + ")";
   return r;
 }
 

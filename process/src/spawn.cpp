@@ -261,7 +261,7 @@ child spawner::start(const std::string& program, const std::vector<std::string>&
     c.pid_ = -1;
     fail(-pidfd, program, "pidfd_open");
   }
-  coronet::detail::adopt(c.pidfd_, pidfd);
+  coronet::detail::adopt(c.handle_, pidfd);
 
   static constexpr const char* names[3] = {"stdin of ", "stdout of ", "stderr of "};
   stream* ends[3] = {&c.in_, &c.out_, &c.err_};

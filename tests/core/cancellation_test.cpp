@@ -148,7 +148,9 @@ TEST(TaskCancellation, StopRacingWithACompletionKeepsTheResult) {
 
 TEST(TaskCancellation, IsCancellationRecognisesOnlyOperationCanceled) {
   const std::system_error canceled(std::make_error_code(std::errc::operation_canceled), "x");
-  const std::system_error errno_canceled(ECANCELED, std::system_category(), "x");
+  // What coronet::throw_errno builds (system_category on POSIX, coronet's errno category on
+  // Windows).
+  const std::system_error errno_canceled(ECANCELED, coronet::errno_category(), "x");
   const std::system_error reset(std::make_error_code(std::errc::connection_reset), "x");
   EXPECT_TRUE(coronet::is_cancellation(canceled));
   EXPECT_TRUE(coronet::is_cancellation(errno_canceled));

@@ -11,10 +11,17 @@
 // reaped in the background when it exits, so no zombie is left behind. A child belongs to the
 // scheduler (thread) that started it and must outlive the awaits on it.
 //
+// Windows: wait() waits for the process handle through the backend and reads the exit code
+// (GetExitCodeProcess); there are no zombies, so destroying a child just closes its handle.
+// Signals do not exist there: kill() with SIGTERM, SIGKILL or SIGINT terminates the process
+// (TerminateProcess), and its status then reports that signal, as Node does on Windows.
+//
 // Cancel safety: wait() is safe (cancelling it loses no exit status).
 #pragma once
 
+#ifndef _WIN32
 #include <sys/types.h>
+#endif
 
 #include <csignal>
 #include <optional>
@@ -26,7 +33,20 @@
 #include "coronet/stream.hpp"
 #include "coronet/task.hpp"
 
+#if defined(_WIN32) && !defined(SIGKILL)
+// Windows' C runtime has no SIGKILL; kill(SIGKILL) still means "terminate" (libuv's uv/win.h
+// defines it the same way).
+#define SIGKILL 9
+#endif
+
 namespace coronet::process {
+
+#ifdef _WIN32
+// A Windows process id (a DWORD): MSVC has no pid_t, and mingw's is 64 bits wide.
+using process_id = unsigned long;
+#else
+using process_id = pid_t;
+#endif
 
 class child {
  public:
@@ -35,7 +55,7 @@ class child {
   child& operator=(child&& o) noexcept;
   ~child();
 
-  pid_t pid() const noexcept { return pid_; }
+  process_id pid() const noexcept { return pid_; }
   // The program as given to spawn(), for messages.
   const std::string& program() const noexcept { return program_; }
 
@@ -56,17 +76,25 @@ class child {
 
   // Sends `sig` through the pidfd (never to a recycled pid). false when the child has already
   // ended (it is then reaped, and status() has its status); throws std::system_error for an
-  // invalid signal.
+  // invalid signal. Windows: SIGTERM, SIGKILL and SIGINT terminate the child (exit code 1,
+  // reported as the signal); other signals throw ENOSYS.
   bool kill(int sig = SIGTERM);
 
  private:
   friend class spawner;
-  // Gives the unreaped child to the background reaper; leaves this object empty.
+  // Gives the unreaped child to the background reaper (Windows: closes its handle); leaves this
+  // object empty.
   void release() noexcept;
 
+#ifdef _WIN32
+  process_id pid_ = 0;
+  int kill_signal_ = 0;  // the signal of a kill() that terminated the child
+#else
   pid_t pid_ = -1;
+#endif
   std::string program_;
-  coronet::detail::io_handle pidfd_;
+  // The pidfd (Linux) or the process handle (Windows), under backend_.
+  coronet::detail::io_handle handle_;
   coronet::detail::io_backend* backend_ = nullptr;
   std::optional<exit_status> status_;
   stream in_, out_, err_;
