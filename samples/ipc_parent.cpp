@@ -8,7 +8,9 @@
 // after N messages, waits for the child to end (sending SIGTERM to one that has not ended a
 // second later: the seed's Node child keeps its timer running) and exits 0. Without it, it runs
 // until the child ends or Ctrl-C.
-#include <unistd.h>
+#ifdef _WIN32
+#include <windows.h>
+#endif
 
 #include <chrono>
 #include <csignal>
@@ -31,11 +33,27 @@ std::string describe(const boost::json::value& m) {
   return m.is_string() ? std::string(m.get_string()) : boost::json::serialize(m);
 }
 
-// The ipc-child built next to this program.
-std::string default_child() {
+// This program's own file, or an empty path when it cannot be told.
+std::filesystem::path own_path() {
+#ifdef _WIN32
+  std::wstring buf(32768, L'\0');
+  const DWORD n = ::GetModuleFileNameW(nullptr, buf.data(), DWORD(buf.size()));
+  buf.resize(n < buf.size() ? n : 0);
+  return buf;
+#else
   std::error_code ec;
-  const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
-  return (ec ? std::filesystem::path(".") : self.parent_path()) / "ipc-child";
+  return std::filesystem::read_symlink("/proc/self/exe", ec);
+#endif
+}
+
+// The ipc-child built next to this program (spawn adds the ".exe" on Windows).
+std::string default_child() {
+  const auto self = own_path();
+  const auto child = (self.empty() ? std::filesystem::path(".") : self.parent_path()) / "ipc-child";
+  // UTF-8, which is what spawn takes on every system (string() would be the ANSI code page on
+  // Windows).
+  const std::u8string u8 = child.u8string();
+  return std::string(u8.begin(), u8.end());
 }
 
 // child.on('message', m => { console.log('message from child:', m); child.send('hi') }), for

@@ -9,7 +9,8 @@
 #include <string_view>
 #include <vector>
 
-#include <coronet/coronet.hpp>
+#include <coronet/core.hpp>
+#include <coronet/io.hpp>
 
 namespace sample {
 

@@ -14,7 +14,8 @@
 #include <optional>
 #include <string>
 
-#include <coronet/coronet.hpp>
+#include <coronet/core.hpp>
+#include <coronet/io.hpp>
 
 #include "cli.hpp"
 

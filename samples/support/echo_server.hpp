@@ -10,7 +10,8 @@
 #include <exception>
 #include <string_view>
 
-#include <coronet/coronet.hpp>
+#include <coronet/core.hpp>
+#include <coronet/io.hpp>
 
 namespace sample {
 
