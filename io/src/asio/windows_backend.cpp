@@ -190,7 +190,7 @@ class windows_backend final : public asio_loop {
     try {
       o->sock->async_connect(asio::generic::stream_protocol::endpoint(addr, std::size_t(len)),
                              [this, ref = object_ref(o), &op](const error_code& ec) {
-                               finish(op, ec ? -error_of(op, ec) : 0);
+                               finish(op, ec ? -error_of(op, *ref.get(), ec) : 0);
                              });
     } catch (...) {
       finish(op, -ENOMEM);
@@ -260,7 +260,7 @@ class windows_backend final : public asio_loop {
     overlapped_of(op) = nullptr;
     try {
       o->object->async_wait([this, ref = object_ref(o), &op](const error_code& ec) {
-        finish(op, ec ? -error_of(op, ec) : 0);
+        finish(op, ec ? -error_of(op, *ref.get(), ec) : 0);
       });
     } catch (...) {
       finish(op, -ENOMEM);
@@ -272,21 +272,23 @@ class windows_backend final : public asio_loop {
   // other end is gone into end of stream.
   struct transferred {
     bool eof_on_broken_pipe;
-    int operator()(operation& op, const error_code& ec, std::size_t n) const noexcept {
+    int operator()(operation& op, const win_object& o, const error_code& ec,
+                   std::size_t n) const noexcept {
       if (!ec) return int(n);
       if (eof_on_broken_pipe &&
           (ec.value() == ERROR_BROKEN_PIPE || ec.value() == ERROR_HANDLE_EOF ||
            ec.value() == ERROR_PIPE_NOT_CONNECTED))
         return 0;
-      return -error_of(op, ec);
+      return -error_of(op, o, ec);
     }
   };
 
   // AcceptEx's completion: finish the socket and hand its number out as the result.
   struct accepted {
     std::unique_ptr<accept_state> st;
-    int operator()(operation& op, const error_code& ec, std::size_t) noexcept {
-      if (ec) return -error_of(op, ec);
+    int operator()(operation& op, const win_object& o, const error_code& ec,
+                   std::size_t) noexcept {
+      if (ec) return -error_of(op, o, ec);
       const SOCKET l = st->listener;
       if (::setsockopt(st->peer, SOL_SOCKET, SO_UPDATE_ACCEPT_CONTEXT,
                        reinterpret_cast<const char*>(&l), sizeof l) != 0)
@@ -307,10 +309,14 @@ class windows_backend final : public asio_loop {
     }
   };
 
-  static int error_of(operation& op, const error_code& ec) noexcept {
-    if (op.cancel_requested && (ec == asio::error::operation_aborted ||
-                                ec.value() == ERROR_OPERATION_ABORTED))
-      return ECANCELED;
+  // An operation that ends because it was cancelled or its handle closed reports ECANCELED,
+  // whichever status the system chose: closing a socket under a pending operation completes it
+  // with ERROR_NETNAME_DELETED on Windows, the same status as a reset by the peer.
+  static int error_of(operation& op, const win_object& o, const error_code& ec) noexcept {
+    const bool aborted = ec == asio::error::operation_aborted ||
+                         ec.value() == ERROR_OPERATION_ABORTED ||
+                         ec.value() == ERROR_NETNAME_DELETED;
+    if (aborted && (op.cancel_requested || o.closing)) return ECANCELED;
     return from_windows_error(static_cast<unsigned long>(ec.value()));
   }
 
@@ -338,7 +344,7 @@ class windows_backend final : public asio_loop {
           ctx_, [this, ref = object_ref(o), &op, result = std::move(result)](
                     const error_code& ec, std::size_t n) mutable {
             overlapped_of(op) = nullptr;
-            finish(op, result(op, ec, n));
+            finish(op, result(op, *ref.get(), ec, n));
           });
       op.backend_data = static_cast<backend_object*>(o);
       overlapped_of(op) = ov.get();

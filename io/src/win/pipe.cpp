@@ -67,7 +67,11 @@ listener listener::bind(std::string_view name, const listen_options& opt) {
 
 void listener::add_instance(bool first) {
   // The first instance claims the name: another server holding it makes this fail (access
-  // denied) instead of silently sharing clients with it.
+  // denied) instead of silently sharing clients with it. Wine ignores that flag, so ask first
+  // whether the name has a server: WaitNamedPipe answers without connecting to it (it fails with
+  // ERROR_FILE_NOT_FOUND only when no instance exists).
+  if (first && (::WaitNamedPipeW(wide_name_.c_str(), 1) || ::GetLastError() != ERROR_FILE_NOT_FOUND))
+    throw_errno(EADDRINUSE, "bind " + name_);
   const DWORD open_mode =
       PIPE_ACCESS_DUPLEX | FILE_FLAG_OVERLAPPED | (first ? FILE_FLAG_FIRST_PIPE_INSTANCE : 0);
   const DWORD pipe_mode = PIPE_TYPE_BYTE | PIPE_READMODE_BYTE | PIPE_WAIT |
