@@ -11,7 +11,7 @@ int main(int argc, char** argv) {
   sample::cli cli("pipe-echo-client",
                   "Send a message to a Unix socket echo server at every interval and print what "
                   "comes back (Node's net client on a pipe).");
-  cli.option("path", "PATH", "socket file of the server",
+  cli.option("path", "PATH", "socket file (Windows: pipe name) of the server",
              std::string(coronet::local::default_path()));
   sample::echo_client_options::declare(cli);
   cli.parse(argc, argv);

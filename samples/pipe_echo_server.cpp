@@ -11,7 +11,7 @@ int main(int argc, char** argv) {
       "pipe-echo-server",
       "Echo every byte back to clients of a Unix socket (Windows: a named pipe), like Node's net "
       "echo server on a pipe.");
-  cli.option("path", "PATH", "socket file to listen on",
+  cli.option("path", "PATH", "socket file (Windows: pipe name) to listen on",
              std::string(coronet::local::default_path()))
       .flag("quiet", "do not print a line per message");
   cli.parse(argc, argv);

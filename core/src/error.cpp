@@ -27,27 +27,48 @@ class category final : public std::error_category {
 // Windows backend reports get the text Linux gives them, so messages read the same everywhere.
 const char* socket_errno_message(int ev) noexcept {
   switch (ev) {
-    case EADDRINUSE: return "Address already in use";
-    case EADDRNOTAVAIL: return "Cannot assign requested address";
-    case EAFNOSUPPORT: return "Address family not supported by protocol";
-    case EALREADY: return "Operation already in progress";
-    case ECANCELED: return "Operation canceled";
-    case ECONNABORTED: return "Software caused connection abort";
-    case ECONNREFUSED: return "Connection refused";
-    case ECONNRESET: return "Connection reset by peer";
-    case EHOSTUNREACH: return "No route to host";
-    case EINPROGRESS: return "Operation now in progress";
-    case EISCONN: return "Transport endpoint is already connected";
-    case EMSGSIZE: return "Message too long";
-    case ENETDOWN: return "Network is down";
-    case ENETUNREACH: return "Network is unreachable";
-    case ENOBUFS: return "No buffer space available";
-    case ENOTCONN: return "Transport endpoint is not connected";
-    case ENOTSOCK: return "Socket operation on non-socket";
-    case EOPNOTSUPP: return "Operation not supported";
-    case ETIMEDOUT: return "Connection timed out";
-    case EWOULDBLOCK: return "Resource temporarily unavailable";
-    case EPROTO: return "Protocol error";
+    case EADDRINUSE:
+      return "Address already in use";
+    case EADDRNOTAVAIL:
+      return "Cannot assign requested address";
+    case EAFNOSUPPORT:
+      return "Address family not supported by protocol";
+    case EALREADY:
+      return "Operation already in progress";
+    case ECANCELED:
+      return "Operation canceled";
+    case ECONNABORTED:
+      return "Software caused connection abort";
+    case ECONNREFUSED:
+      return "Connection refused";
+    case ECONNRESET:
+      return "Connection reset by peer";
+    case EHOSTUNREACH:
+      return "No route to host";
+    case EINPROGRESS:
+      return "Operation now in progress";
+    case EISCONN:
+      return "Transport endpoint is already connected";
+    case EMSGSIZE:
+      return "Message too long";
+    case ENETDOWN:
+      return "Network is down";
+    case ENETUNREACH:
+      return "Network is unreachable";
+    case ENOBUFS:
+      return "No buffer space available";
+    case ENOTCONN:
+      return "Transport endpoint is not connected";
+    case ENOTSOCK:
+      return "Socket operation on non-socket";
+    case EOPNOTSUPP:
+      return "Operation not supported";
+    case ETIMEDOUT:
+      return "Connection timed out";
+    case EWOULDBLOCK:
+      return "Resource temporarily unavailable";
+    case EPROTO:
+      return "Protocol error";
   }
   return nullptr;
 }

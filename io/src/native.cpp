@@ -3,8 +3,8 @@
 #include <cerrno>
 
 #ifdef _WIN32
-#include <boost/system/error_code.hpp>
 #include <windows.h>
+#include <boost/system/error_code.hpp>
 #else
 #include <sys/socket.h>
 #include <unistd.h>

@@ -5,6 +5,11 @@
 // Errors read "connect /tmp/unix.sock: No such file or directory". Cancel safe.
 #pragma once
 
+#ifdef _WIN32
+#error \
+    "coronet::unix (Unix domain sockets) is POSIX only; on Windows use coronet::local or coronet::pipe (named pipes)"
+#endif
+
 #include <string_view>
 
 #include "coronet/stream.hpp"

@@ -9,6 +9,11 @@
 // accepts on it any more) is replaced. close() removes the file it created.
 #pragma once
 
+#ifdef _WIN32
+#error \
+    "coronet::unix (Unix domain sockets) is POSIX only; on Windows use coronet::local or coronet::pipe (named pipes)"
+#endif
+
 #include <string_view>
 
 #include "coronet/detail/socket_listener.hpp"

@@ -422,7 +422,6 @@ class asio_backend final : public asio_loop {
       }
     }
   }
-
 };
 
 }  // namespace

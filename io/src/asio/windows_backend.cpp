@@ -286,8 +286,7 @@ class windows_backend final : public asio_loop {
   // AcceptEx's completion: finish the socket and hand its number out as the result.
   struct accepted {
     std::unique_ptr<accept_state> st;
-    int operator()(operation& op, const win_object& o, const error_code& ec,
-                   std::size_t) noexcept {
+    int operator()(operation& op, const win_object& o, const error_code& ec, std::size_t) noexcept {
       if (ec) return -error_of(op, o, ec);
       const SOCKET l = st->listener;
       if (::setsockopt(st->peer, SOL_SOCKET, SO_UPDATE_ACCEPT_CONTEXT,
@@ -340,12 +339,12 @@ class windows_backend final : public asio_loop {
   template <class Result, class Call>
   void submit(operation& op, win_object* o, Result result, Call call) noexcept {
     try {
-      asio::windows::overlapped_ptr ov(
-          ctx_, [this, ref = object_ref(o), &op, result = std::move(result)](
-                    const error_code& ec, std::size_t n) mutable {
-            overlapped_of(op) = nullptr;
-            finish(op, result(op, *ref.get(), ec, n));
-          });
+      asio::windows::overlapped_ptr ov(ctx_,
+                                       [this, ref = object_ref(o), &op, result = std::move(result)](
+                                           const error_code& ec, std::size_t n) mutable {
+                                         overlapped_of(op) = nullptr;
+                                         finish(op, result(op, *ref.get(), ec, n));
+                                       });
       op.backend_data = static_cast<backend_object*>(o);
       overlapped_of(op) = ov.get();
       const DWORD err = call(ov.get());

@@ -21,8 +21,8 @@ constexpr std::string_view prefix = R"(\\.\pipe\)";
 
 std::wstring widen(std::string_view s, std::string_view what) {
   if (s.empty()) return {};
-  const int n = ::MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, s.data(), int(s.size()),
-                                      nullptr, 0);
+  const int n =
+      ::MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, s.data(), int(s.size()), nullptr, 0);
   if (n <= 0) throw_errno(EINVAL, std::string(what) + ": name is not UTF-8");
   std::wstring w(std::size_t(n), L'\0');
   ::MultiByteToWideChar(CP_UTF8, 0, s.data(), int(s.size()), w.data(), n);
@@ -70,15 +70,15 @@ void listener::add_instance(bool first) {
   // denied) instead of silently sharing clients with it. Wine ignores that flag, so ask first
   // whether the name has a server: WaitNamedPipe answers without connecting to it (it fails with
   // ERROR_FILE_NOT_FOUND only when no instance exists).
-  if (first && (::WaitNamedPipeW(wide_name_.c_str(), 1) || ::GetLastError() != ERROR_FILE_NOT_FOUND))
+  if (first &&
+      (::WaitNamedPipeW(wide_name_.c_str(), 1) || ::GetLastError() != ERROR_FILE_NOT_FOUND))
     throw_errno(EADDRINUSE, "bind " + name_);
   const DWORD open_mode =
       PIPE_ACCESS_DUPLEX | FILE_FLAG_OVERLAPPED | (first ? FILE_FLAG_FIRST_PIPE_INSTANCE : 0);
-  const DWORD pipe_mode = PIPE_TYPE_BYTE | PIPE_READMODE_BYTE | PIPE_WAIT |
-                          PIPE_REJECT_REMOTE_CLIENTS;
-  HANDLE h = ::CreateNamedPipeW(wide_name_.c_str(), open_mode, pipe_mode,
-                                PIPE_UNLIMITED_INSTANCES, opt_.buffer_size, opt_.buffer_size, 0,
-                                nullptr);
+  const DWORD pipe_mode =
+      PIPE_TYPE_BYTE | PIPE_READMODE_BYTE | PIPE_WAIT | PIPE_REJECT_REMOTE_CLIENTS;
+  HANDLE h = ::CreateNamedPipeW(wide_name_.c_str(), open_mode, pipe_mode, PIPE_UNLIMITED_INSTANCES,
+                                opt_.buffer_size, opt_.buffer_size, 0, nullptr);
   if (h == INVALID_HANDLE_VALUE) {
     const DWORD err = ::GetLastError();
     if (first && (err == ERROR_ACCESS_DENIED || err == ERROR_PIPE_BUSY))
@@ -141,7 +141,8 @@ task<stream> connect(std::string_view name, std::chrono::milliseconds busy_timeo
   for (;;) {
     HANDLE h = ::CreateFileW(wide.c_str(), GENERIC_READ | GENERIC_WRITE, 0, nullptr, OPEN_EXISTING,
                              FILE_FLAG_OVERLAPPED, nullptr);
-    if (h != INVALID_HANDLE_VALUE) co_return stream::from_pipe(reinterpret_cast<native_handle_type>(h), full);
+    if (h != INVALID_HANDLE_VALUE)
+      co_return stream::from_pipe(reinterpret_cast<native_handle_type>(h), full);
     const DWORD err = ::GetLastError();
     if (err != ERROR_PIPE_BUSY) {
       // No server: ENOENT, as Node reports it ("connect ENOENT \\.\pipe\x").

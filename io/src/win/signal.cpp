@@ -49,10 +49,14 @@ registry& reg() {
 
 int signal_of(DWORD event) {
   switch (event) {
-    case CTRL_C_EVENT: return SIGINT;
-    case CTRL_BREAK_EVENT: return SIGBREAK;
-    case CTRL_CLOSE_EVENT: return SIGHUP;
-    default: return SIGTERM;  // CTRL_LOGOFF_EVENT, CTRL_SHUTDOWN_EVENT
+    case CTRL_C_EVENT:
+      return SIGINT;
+    case CTRL_BREAK_EVENT:
+      return SIGBREAK;
+    case CTRL_CLOSE_EVENT:
+      return SIGHUP;
+    default:
+      return SIGTERM;  // CTRL_LOGOFF_EVENT, CTRL_SHUTDOWN_EVENT
   }
 }
 

@@ -60,7 +60,9 @@ class io_backend : public event_loop {
 #endif
 
   // Whether accept() is served by a multishot accept (io_uring, kernel >= 5.19). Informational.
-  virtual bool multishot_accept() const noexcept { return false; }
+  virtual bool multishot_accept() const noexcept {
+    return false;
+  }
 };
 
 // Constructors of the two backends; each throws std::system_error when it cannot start.
