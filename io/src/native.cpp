@@ -91,6 +91,11 @@ int from_windows_error(unsigned long code) noexcept {
       return EBADF;
     case ERROR_TOO_MANY_OPEN_FILES:
       return EMFILE;
+    // A file that is not a program for this machine: "Exec format error", as exec(2) says.
+    case ERROR_BAD_EXE_FORMAT:
+    case ERROR_BAD_FORMAT:
+    case ERROR_EXE_MACHINE_TYPE_MISMATCH:
+      return ENOEXEC;
   }
   // Boost.System knows the rest of the WSA and Win32 codes that have a POSIX meaning.
   const boost::system::error_condition c =

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include <csignal>
+#include <cstdio>
 
 namespace coronet::process {
 
@@ -31,6 +32,15 @@ const char* signal_name(int signal) noexcept {
 }  // namespace
 
 std::string exit_status::to_string() const {
+#ifdef _WIN32
+  // A process ended by an exception exits with its NTSTATUS (0xC0000005: access violation),
+  // which reads better in hex.
+  if (signal == 0 && code < 0) {
+    char hex[16];
+    std::snprintf(hex, sizeof hex, "0x%08X", static_cast<unsigned>(code));
+    return std::string("exit code ") + hex;
+  }
+#endif
   if (signal == 0) return "exit code " + std::to_string(code);
   std::string r = "signal " + std::to_string(signal);
   if (const char* name = signal_name(signal)) r += std::string(" (SIG") + name + ")";

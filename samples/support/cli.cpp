@@ -1,5 +1,10 @@
 #include "cli.hpp"
 
+#ifdef _WIN32
+#include <fcntl.h>
+#include <io.h>
+#endif
+
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -9,6 +14,12 @@ namespace sample {
 
 cli::cli(std::string program, std::string summary)
     : program_(std::move(program)), summary_(std::move(summary)) {
+#ifdef _WIN32
+  // Lines end in "\n" as Node's console.log writes them, not the C runtime's text-mode "\r\n":
+  // the output matches the seed programs' byte for byte on Windows too.
+  _setmode(_fileno(stdout), _O_BINARY);
+  _setmode(_fileno(stderr), _O_BINARY);
+#endif
   flag("help", "show this help and exit");
 }
 

@@ -1,11 +1,16 @@
 #include "http_test_support.hpp"
 
+#ifdef _WIN32
+#include <winsock2.h>
+#include <ws2tcpip.h>
+#else
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#endif
 
 #include <algorithm>
 #include <cerrno>
@@ -199,34 +204,91 @@ std::optional<raw_response> parse_response(std::string& buffer, bool head_reques
 
 // --- raw_client --------------------------------------------------------------------------------
 
+namespace {
+
+#ifdef _WIN32
+// The raw client may run before anything in coronet has started Winsock.
+struct winsock_init {
+  winsock_init() {
+    WSADATA wsa;
+    ::WSAStartup(MAKEWORD(2, 2), &wsa);
+  }
+  ~winsock_init() { ::WSACleanup(); }
+};
+
+// The last socket error as an errno value (what coronet reports on Windows too).
+int last_socket_error() {
+  return coronet::detail::from_windows_error(static_cast<unsigned long>(::WSAGetLastError()));
+}
+void close_socket(coronet::native_handle_type s) {
+  ::closesocket(static_cast<SOCKET>(s));
+}
+int poll_socket(pollfd* p, int timeout_ms) {
+  return ::WSAPoll(p, 1, timeout_ms);
+}
+long send_some(coronet::native_handle_type s, std::string_view bytes) {
+  return ::send(static_cast<SOCKET>(s), bytes.data(), static_cast<int>(bytes.size()), 0);
+}
+long recv_some(coronet::native_handle_type s, char* buf, std::size_t n) {
+  return ::recv(static_cast<SOCKET>(s), buf, static_cast<int>(n), 0);
+}
+constexpr int shut_wr = SD_SEND;
+#else
+int last_socket_error() {
+  return errno;
+}
+void close_socket(int s) {
+  ::close(s);
+}
+int poll_socket(pollfd* p, int timeout_ms) {
+  return ::poll(p, 1, timeout_ms);
+}
+long send_some(int s, std::string_view bytes) {
+  return ::send(s, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+}
+long recv_some(int s, char* buf, std::size_t n) {
+  return ::recv(s, buf, n, 0);
+}
+constexpr int shut_wr = SHUT_WR;
+#endif
+
+}  // namespace
+
 raw_client::raw_client(std::uint16_t port) {
+#ifdef _WIN32
+  static winsock_init winsock;
+  const SOCKET s = ::socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+  fd_ = s == INVALID_SOCKET ? -1 : static_cast<coronet::native_handle_type>(s);
+#else
   fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd_ < 0) throw std::system_error(errno, std::generic_category(), "socket");
+#endif
+  if (fd_ < 0) throw std::system_error(last_socket_error(), std::generic_category(), "socket");
   const int one = 1;
   // Each send() goes out as it is: the tests that split requests mean the splits.
-  ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, reinterpret_cast<const char*>(&one), sizeof one);
   sockaddr_in a{};
   a.sin_family = AF_INET;
   a.sin_port = htons(port);
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   if (::connect(fd_, reinterpret_cast<const sockaddr*>(&a), sizeof a) != 0) {
-    const int e = errno;
-    ::close(fd_);
+    const int e = last_socket_error();
+    close_socket(fd_);
     throw std::system_error(e, std::generic_category(),
                             "connect 127.0.0.1:" + std::to_string(port));
   }
 }
 
 raw_client::~raw_client() {
-  if (fd_ >= 0) ::close(fd_);
+  if (fd_ >= 0) close_socket(fd_);
 }
 
 void raw_client::send(std::string_view bytes) {
   while (!bytes.empty()) {
-    const ssize_t n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+    const long n = send_some(fd_, bytes);
     if (n < 0) {
-      if (errno == EINTR) continue;
-      throw std::system_error(errno, std::generic_category(), "send");
+      const int e = last_socket_error();
+      if (e == EINTR) continue;
+      throw std::system_error(e, std::generic_category(), "send");
     }
     bytes.remove_prefix(static_cast<std::size_t>(n));
   }
@@ -234,9 +296,9 @@ void raw_client::send(std::string_view bytes) {
 
 bool raw_client::try_send(std::string_view bytes) noexcept {
   while (!bytes.empty()) {
-    const ssize_t n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+    const long n = send_some(fd_, bytes);
     if (n < 0) {
-      if (errno == EINTR) continue;
+      if (last_socket_error() == EINTR) continue;
       return false;
     }
     bytes.remove_prefix(static_cast<std::size_t>(n));
@@ -245,7 +307,7 @@ bool raw_client::try_send(std::string_view bytes) noexcept {
 }
 
 void raw_client::shutdown_write() {
-  ::shutdown(fd_, SHUT_WR);
+  ::shutdown(fd_, shut_wr);
 }
 
 bool raw_client::fill(std::chrono::steady_clock::time_point deadline, const char* waiting_for) {
@@ -256,13 +318,15 @@ bool raw_client::fill(std::chrono::steady_clock::time_point deadline, const char
     if (left.count() <= 0)
       throw std::runtime_error(std::string("raw_client: timed out waiting for ") + waiting_for +
                                "; received so far: \"" + show(in_) + "\"");
-    pollfd p{fd_, POLLIN, 0};
-    const int ready = ::poll(&p, 1, static_cast<int>(left.count()));
-    if (ready < 0 && errno != EINTR)
-      throw std::system_error(errno, std::generic_category(), "poll");
+    pollfd p{static_cast<decltype(pollfd::fd)>(fd_), POLLIN, 0};
+    const int ready = poll_socket(&p, static_cast<int>(left.count()));
+    if (ready < 0) {
+      const int e = last_socket_error();
+      if (e != EINTR) throw std::system_error(e, std::generic_category(), "poll");
+    }
     if (ready <= 0) continue;
     char buf[64 * 1024];
-    const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+    const long n = recv_some(fd_, buf, sizeof buf);
     if (n > 0) {
       in_.append(buf, static_cast<std::size_t>(n));
       return true;
@@ -271,12 +335,13 @@ bool raw_client::fill(std::chrono::steady_clock::time_point deadline, const char
       eof_ = true;
       return false;
     }
-    if (errno == EINTR || errno == EAGAIN) continue;
-    if (errno == ECONNRESET) {
+    const int e = last_socket_error();
+    if (e == EINTR || e == EAGAIN) continue;
+    if (e == ECONNRESET || e == ECONNABORTED) {
       eof_ = reset_ = true;
       return false;
     }
-    throw std::system_error(errno, std::generic_category(), "recv");
+    throw std::system_error(e, std::generic_category(), "recv");
   }
 }
 
@@ -312,8 +377,8 @@ bool raw_client::closed_within(std::chrono::milliseconds timeout) {
 
 bool raw_client::readable_within(std::chrono::milliseconds timeout) {
   if (!in_.empty() || eof_) return true;
-  pollfd p{fd_, POLLIN, 0};
-  const int ready = ::poll(&p, 1, static_cast<int>(timeout.count()));
+  pollfd p{static_cast<decltype(pollfd::fd)>(fd_), POLLIN, 0};
+  const int ready = poll_socket(&p, static_cast<int>(timeout.count()));
   return ready > 0;
 }
 

@@ -36,8 +36,10 @@
 #include <utility>
 #include <vector>
 
-#include "coronet/coronet.hpp"
+#include "coronet/core.hpp"
+#include "coronet/http.hpp"
 #include "coronet/http/server.hpp"
+#include "coronet/io.hpp"
 #include "test_support.hpp"  // tests/support: event, next_turn, unhandled_reports
 
 namespace coronet::http_test {
@@ -114,13 +116,13 @@ class raw_client {
   const std::string& pending() const noexcept { return in_; }
   bool eof() const noexcept { return eof_; }
   bool reset() const noexcept { return reset_; }
-  int fd() const noexcept { return fd_; }
+  coronet::native_handle_type fd() const noexcept { return fd_; }
 
  private:
   // One recv, waiting until `deadline`; false at end of stream (or reset). Throws on timeout.
   bool fill(std::chrono::steady_clock::time_point deadline, const char* waiting_for);
 
-  int fd_ = -1;
+  coronet::native_handle_type fd_ = -1;  // a SOCKET on Windows
   std::string in_;
   bool eof_ = false;
   bool reset_ = false;

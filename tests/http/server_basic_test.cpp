@@ -4,7 +4,10 @@
 #include <gtest/gtest.h>
 
 #include <ctime>
+#include <iomanip>
+#include <locale>
 #include <regex>
+#include <sstream>
 #include <string>
 
 #include "http_test_support.hpp"
@@ -171,8 +174,15 @@ TEST(ServerBasic, DateHeaderIsImfFixdateNow) {
       "GMT");
   ASSERT_TRUE(std::regex_match(date, imf)) << date;
   std::tm tm{};
-  ASSERT_NE(::strptime(date.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm), nullptr) << date;
+  std::istringstream in(date);
+  in.imbue(std::locale::classic());
+  in >> std::get_time(&tm, "%a, %d %b %Y %H:%M:%S GMT");
+  ASSERT_FALSE(in.fail()) << date;
+#ifdef _WIN32
+  const std::time_t sent = ::_mkgmtime(&tm);
+#else
   const std::time_t sent = ::timegm(&tm);
+#endif
   EXPECT_GE(sent, before - 1) << date;
   EXPECT_LE(sent, after + 1) << date;
 }

@@ -1,7 +1,8 @@
 // Real clients against http::server: curl (/usr/bin/curl) and Node's http module
 // (tests/http/node/http_client.js), each skipped when the program is missing.
 #include <gtest/gtest.h>
-#include <unistd.h>
+#include <filesystem>
+#include <system_error>
 
 #include <algorithm>
 #include <fstream>
@@ -43,9 +44,15 @@ std::string url(const server_thread& srv, std::string_view path) {
 class ServerInteropCurl : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (::access(curl.c_str(), X_OK) != 0) GTEST_SKIP() << curl << " not found";
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(curl, ec)) GTEST_SKIP() << curl << " not found";
   }
+#ifdef _WIN32
+  // Windows 10 and later ship curl.
+  const std::string curl = R"(C:\Windows\System32\curl.exe)";
+#else
   const std::string curl = "/usr/bin/curl";
+#endif
 };
 
 TEST_F(ServerInteropCurl, Get) {

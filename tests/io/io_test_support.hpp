@@ -5,7 +5,13 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#ifdef _WIN32
+#include <winsock2.h>
+#include <ws2tcpip.h>
+#else
 #include <sys/resource.h>
+#include <sys/socket.h>
+#endif
 
 #include <cstddef>
 #include <cstdint>
@@ -18,9 +24,11 @@
 #include <utility>
 #include <vector>
 
-#include "coronet/coronet.hpp"
+#include "coronet/core.hpp"
+#include "coronet/io.hpp"
 #include "temp_dir.hpp"
 #include "test_support.hpp"  // tests/support: event, next_turn, backend_from_env
+#include "wine.hpp"          // tests/support: running_under_wine
 
 namespace coronet::test {
 
@@ -69,18 +77,27 @@ task<std::vector<std::byte>> round_trip(stream& s, std::span<const std::byte> da
 // Reads until end of stream.
 task<std::vector<std::byte>> read_to_end(stream& s);
 
-// A socketpair(AF_UNIX): one end for a coronet::stream (take_first()), the other a raw descriptor
-// the test drives with blocking syscalls.
+// A socketpair(AF_UNIX) (on Windows, a connected loopback TCP pair): one end for a
+// coronet::stream (take_first()), the other a raw descriptor the test drives with blocking calls.
 struct raw_pair {
   raw_pair();
   ~raw_pair();
   raw_pair(const raw_pair&) = delete;
   raw_pair& operator=(const raw_pair&) = delete;
-  int take_first() noexcept { return std::exchange(fds[0], -1); }
-  int peer() const noexcept { return fds[1]; }
-  int fds[2] = {-1, -1};
+  native_handle_type take_first() noexcept { return std::exchange(fds[0], -1); }
+  native_handle_type peer() const noexcept { return fds[1]; }
+  native_handle_type fds[2] = {-1, -1};
 };
 
+// Blocking send/recv on a raw socket (MSG_NOSIGNAL on POSIX): the bytes sent or received, -1 on
+// error.
+long raw_send(native_handle_type fd, const void* data, std::size_t n);
+long raw_recv(native_handle_type fd, void* data, std::size_t n);
+// Waits up to `timeout_ms` for `fd` to be readable (or at end of stream); then reads one byte
+// without blocking: 1, 0 at end of stream, -1 on error or when nothing was readable in time.
+long raw_recv_one_after_wait(native_handle_type fd, int timeout_ms);
+
+#ifndef _WIN32
 // Restores RLIMIT_NOFILE as it was at construction.
 class nofile_limit {
  public:
@@ -96,6 +113,7 @@ class nofile_limit {
  private:
   rlimit saved_{};
 };
+#endif
 
 // Sets (or with nullopt unsets) an environment variable, restoring the old value at destruction.
 class scoped_env {
@@ -110,10 +128,12 @@ class scoped_env {
   std::optional<std::string> old_;
 };
 
+#ifndef _WIN32
 // The highest descriptor number open in this process.
 int highest_open_fd();
+#endif
 
 // Socket option value as an int (getsockopt), throwing on failure.
-int socket_option(int fd, int level, int name);
+int socket_option(native_handle_type fd, int level, int name);
 
 }  // namespace coronet::test

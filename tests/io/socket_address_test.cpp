@@ -2,8 +2,15 @@
 #include "coronet/socket_address.hpp"
 
 #include <gtest/gtest.h>
+#ifdef _WIN32
+#include <winsock2.h>
+#include <ws2tcpip.h>
+// winsock2 first
+#include <afunix.h>
+#else
 #include <netinet/in.h>
 #include <sys/un.h>
+#endif
 
 #include <stdexcept>
 #include <string>

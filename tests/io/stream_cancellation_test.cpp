@@ -1,8 +1,6 @@
 // Cancelling stream operations: what the awaiting coroutine sees, and that the kernel never
 // touches a buffer after the operation that owned it has ended.
 #include <gtest/gtest.h>
-#include <poll.h>
-#include <sys/socket.h>
 
 #include <algorithm>
 #include <chrono>
@@ -11,7 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "coronet/coronet.hpp"
+#include "coronet/core.hpp"
+#include "coronet/io.hpp"
 #include "io_test_support.hpp"
 
 namespace coronet::test {
@@ -49,7 +48,7 @@ task<after_cancel> read_after_cancel(raw_pair& p, stream& s, const std::vector<s
                                      failure cancelled) {
   after_cancel out;
   out.cancelled = std::move(cancelled);
-  CO_ASSERT(::send(p.peer(), "fresh data", 10, MSG_NOSIGNAL) == 10);
+  CO_ASSERT(raw_send(p.peer(), "fresh data", 10) == 10);
   std::vector<std::byte> fresh(old.size());
   const std::size_t n = co_await s.read_some(fresh);
   out.next = to_string(std::span(fresh).first(n));
@@ -99,7 +98,7 @@ TEST(StreamCancellation, WhenAnyTimeoutCancelsPendingReadAndReleasesTheBuffer) {
 
 TEST(StreamCancellation, StopRequestedBeforeReadFailsWithoutConsumingData) {
   raw_pair p;
-  ASSERT_EQ(::send(p.peer(), "kept", 4, MSG_NOSIGNAL), 4);
+  ASSERT_EQ(raw_send(p.peer(), "kept", 4), 4);
   auto r = run([&]() -> task<std::tuple<failure, std::string>> {
     stream s(p.take_first(), socket_address());
     std::vector<std::byte> buf(16, fill);
@@ -122,7 +121,7 @@ TEST(StreamCancellation, CancelRacingArrivedDataLosesNothing) {
   // The data is there before the read starts and the stop request comes in the same turn: the
   // read may win (data returned) or the cancellation may (operation_canceled, data still queued).
   raw_pair p;
-  ASSERT_EQ(::send(p.peer(), "race", 4, MSG_NOSIGNAL), 4);
+  ASSERT_EQ(raw_send(p.peer(), "race", 4), 4);
   const std::string got = run([&]() -> task<std::string> {
     stream s(p.take_first(), socket_address());
     std::vector<std::byte> buf(16);
@@ -156,10 +155,7 @@ TEST(StreamCancellation, SchedulerShutdownDestroysATaskSuspendedInRead) {
     // must cancel the read and wait for the kernel before freeing the buffer.
   });
   // Its stream was closed with the frame: the raw end sees end of stream.
-  pollfd pfd{p.peer(), POLLIN, 0};
-  ASSERT_EQ(::poll(&pfd, 1, 10000), 1);
-  char c;
-  EXPECT_EQ(::recv(p.peer(), &c, 1, MSG_DONTWAIT), 0);
+  EXPECT_EQ(raw_recv_one_after_wait(p.peer(), 10000), 0);
 }
 
 task<> write_forever(stream s, std::vector<std::byte> data, event& started) {
@@ -180,7 +176,7 @@ TEST(StreamCancellation, SchedulerShutdownDestroysATaskSuspendedInWriteAll) {
   std::vector<std::byte> got;
   std::vector<std::byte> buf(64 * 1024);
   for (;;) {
-    const ssize_t n = ::recv(p.peer(), buf.data(), buf.size(), 0);
+    const long n = raw_recv(p.peer(), buf.data(), buf.size());
     ASSERT_GE(n, 0);
     if (n == 0) break;
     got.insert(got.end(), buf.begin(), buf.begin() + n);

@@ -5,7 +5,8 @@
 
 #include <string>
 
-#include "coronet/coronet.hpp"
+#include "coronet/core.hpp"
+#include "coronet/io.hpp"
 #include "io_test_support.hpp"
 
 namespace coronet::test {

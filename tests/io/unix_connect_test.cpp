@@ -7,7 +7,8 @@
 #include <stdexcept>
 #include <string>
 
-#include "coronet/coronet.hpp"
+#include "coronet/core.hpp"
+#include "coronet/io.hpp"
 #include "io_test_support.hpp"
 
 namespace coronet::test {

@@ -1,9 +1,7 @@
-// channel over a socketpair inside one process: the wire format, many value kinds, large
-// messages, concurrent senders, backpressure, bad and oversized lines, Node's internal
-// messages, and the end of the channel from either side.
+// channel over a socketpair (Windows: a named pipe) inside one process: the wire format, many
+// value kinds, large messages, concurrent senders, backpressure, bad and oversized lines, Node's
+// internal messages, and the end of the channel from either side.
 #include <gtest/gtest.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <boost/json.hpp>
 #include <chrono>
@@ -24,10 +22,8 @@ struct channel_pair {
   channel a, b;
 };
 channel_pair make_pair() {
-  int sv[2];
-  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
-    throw std::runtime_error("socketpair");
-  return {channel(coronet::stream(sv[0], {})), channel(coronet::stream(sv[1], {}))};
+  auto [a, b] = process_test::stream_pair();
+  return {channel(std::move(a)), channel(std::move(b))};
 }
 
 // A channel and the raw socket at its other end, to write exactly the bytes a test wants.
@@ -36,10 +32,8 @@ struct raw_pair {
   coronet::stream raw;
 };
 raw_pair make_raw_pair(std::size_t max_message = channel::default_max_message) {
-  int sv[2];
-  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
-    throw std::runtime_error("socketpair");
-  return {channel(coronet::stream(sv[0], {}), max_message), coronet::stream(sv[1], {})};
+  auto [a, b] = process_test::stream_pair();
+  return {channel(std::move(a), max_message), std::move(b)};
 }
 
 coronet::task<json::value> receive_one(channel& ch) {

@@ -1,6 +1,7 @@
 // process-test-child: the program the process tests start. Its first argument picks what it
 // does; each mode checks one thing the parent cannot see from outside.
 //
+//   argv ARGS...         print ARGS as a JSON array of strings (what the runtime split them to)
 //   list-fds             print the open descriptors, "0 1 2" (/proc/self/fd, minus its own)
 //   env NAME             print the variable's value, or "(unset)"
 //   env-all              print every variable, one a line
@@ -16,22 +17,107 @@
 //   channel-crash        send "crashing", then abort()
 //   channel-env          send {"fd_var": bool, "cloexec": bool} about the channel
 //   channel-none         print "none" if there is no parent channel
+//
+// On Windows it starts at wmain, so that its arguments, environment and working directory come
+// in UTF-16 and go out as UTF-8, and its stdio is in binary mode (no "\r\n"); list-fds,
+// raise and signal-state are POSIX-only.
+#ifdef _WIN32
+#include <fcntl.h>
+#include <io.h>
+#include <windows.h>
+#else
 #include <dirent.h>
 #include <fcntl.h>
 #include <unistd.h>
+#endif
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <cwchar>
 #include <iostream>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include <boost/json.hpp>
 #include <coronet/coronet.hpp>
 #include <coronet/process.hpp>
 
+#ifndef _WIN32
+extern char** environ;
+#endif
+
 namespace {
+
+#ifdef _WIN32
+// The POSIX calls this program uses, under their Windows C runtime names.
+int read_fd(int fd, char* buf, unsigned n) {
+  return ::_read(fd, buf, n);
+}
+int write_fd(int fd, const char* buf, unsigned n) {
+  return ::_write(fd, buf, n);
+}
+
+std::string narrow(std::wstring_view w) {
+  if (w.empty()) return {};
+  const int n =
+      ::WideCharToMultiByte(CP_UTF8, 0, w.data(), int(w.size()), nullptr, 0, nullptr, nullptr);
+  std::string s(std::size_t(n), '\0');
+  ::WideCharToMultiByte(CP_UTF8, 0, w.data(), int(w.size()), s.data(), n, nullptr, nullptr);
+  return s;
+}
+
+std::optional<std::string> env_var(const std::string& name) {
+  std::wstring wname;
+  for (char c : name) wname += static_cast<wchar_t>(c);  // the tests' names are ASCII
+  const DWORD n = ::GetEnvironmentVariableW(wname.c_str(), nullptr, 0);
+  if (n == 0) return std::nullopt;
+  std::wstring v(n, L'\0');
+  v.resize(::GetEnvironmentVariableW(wname.c_str(), v.data(), n));
+  return narrow(v);
+}
+
+std::vector<std::string> all_env() {
+  std::vector<std::string> r;
+  wchar_t* all = ::GetEnvironmentStringsW();
+  for (const wchar_t* e = all; e && *e; e += std::wcslen(e) + 1)
+    if (*e != L'=') r.push_back(narrow(e));  // "=C:=C:\dir": the drives' directories
+  ::FreeEnvironmentStringsW(all);
+  return r;
+}
+
+std::string current_dir() {
+  std::wstring buf(32768, L'\0');
+  buf.resize(::GetCurrentDirectoryW(DWORD(buf.size()), buf.data()));
+  return narrow(buf);
+}
+#else
+int read_fd(int fd, char* buf, unsigned n) {
+  return int(::read(fd, buf, n));
+}
+int write_fd(int fd, const char* buf, unsigned n) {
+  return int(::write(fd, buf, n));
+}
+
+std::optional<std::string> env_var(const std::string& name) {
+  const char* v = std::getenv(name.c_str());
+  if (!v) return std::nullopt;
+  return std::string(v);
+}
+
+std::vector<std::string> all_env() {
+  std::vector<std::string> r;
+  for (char** e = environ; *e; ++e) r.push_back(*e);
+  return r;
+}
+
+std::string current_dir() {
+  char buf[4096];
+  return ::getcwd(buf, sizeof buf) ? buf : "?";
+}
 
 int list_fds() {
   DIR* d = ::opendir("/proc/self/fd");
@@ -65,6 +151,17 @@ int signal_state() {
   std::printf("blocked=%d sigpipe=%s\n", n, pipe);
   return 0;
 }
+#endif
+
+// Whether the channel's descriptor is closed for programs this one starts.
+bool channel_fd_private() {
+#ifdef _WIN32
+  // parent_channel() keeps a non-inheritable copy of the handle and closes descriptor 3.
+  return ::_get_osfhandle(3) == -1;
+#else
+  return (::fcntl(3, F_GETFD) & FD_CLOEXEC) != 0;
+#endif
+}
 
 coronet::task<int> channel_mode(std::string mode) {
   std::optional<coronet::process::channel> parent = coronet::process::parent_channel();
@@ -81,7 +178,7 @@ coronet::task<int> channel_mode(std::string mode) {
     co_await parent->send(std::move(bye));
     parent->disconnect();
     char c;
-    while (::read(0, &c, 1) > 0) {
+    while (read_fd(0, &c, 1) > 0) {
     }
   } else if (mode == "channel-crash") {
     boost::json::value msg = "crashing";
@@ -91,58 +188,62 @@ coronet::task<int> channel_mode(std::string mode) {
     boost::json::object o;
     o["fd_var"] = std::getenv("NODE_CHANNEL_FD") != nullptr;
     o["mode_var"] = std::getenv("NODE_CHANNEL_SERIALIZATION_MODE") != nullptr;
-    o["cloexec"] = (::fcntl(3, F_GETFD) & FD_CLOEXEC) != 0;
+    o["cloexec"] = channel_fd_private();
     boost::json::value v = std::move(o);
     co_await parent->send(std::move(v));
   }
   co_return 0;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  const std::string mode = argc > 1 ? argv[1] : "";
-  const char* arg = argc > 2 ? argv[2] : "";
+int run(const std::vector<std::string>& argv) {
+  const std::string mode = argv.size() > 1 ? argv[1] : "";
+  const std::string arg = argv.size() > 2 ? argv[2] : "";
+  if (mode == "argv") {
+    boost::json::array a;
+    for (std::size_t i = 2; i < argv.size(); ++i) a.emplace_back(argv[i]);
+    std::puts(boost::json::serialize(a).c_str());
+    return 0;
+  }
+#ifndef _WIN32
   if (mode == "list-fds") return list_fds();
+  if (mode == "signal-state") return signal_state();
+  if (mode == "raise") {
+    ::kill(::getpid(), std::atoi(arg.c_str()));
+    return 99;
+  }
+#endif
   if (mode == "env") {
-    const char* v = std::getenv(arg);
-    std::puts(v ? v : "(unset)");
+    const auto v = env_var(arg);
+    std::puts(v ? v->c_str() : "(unset)");
     return 0;
   }
   if (mode == "env-all") {
-    extern char** environ;
-    for (char** e = environ; *e; ++e) std::puts(*e);
+    for (const auto& e : all_env()) std::puts(e.c_str());
     return 0;
   }
   if (mode == "cwd") {
-    char buf[4096];
-    std::puts(::getcwd(buf, sizeof buf) ? buf : "?");
+    std::puts(current_dir().c_str());
     return 0;
   }
   if (mode == "cat") {
-    char buf[65536];
-    ssize_t n;
-    while ((n = ::read(0, buf, sizeof buf)) > 0)
-      if (::write(1, buf, size_t(n)) != n) return 1;
+    static char buf[65536];
+    int n;
+    while ((n = read_fd(0, buf, sizeof buf)) > 0)
+      if (write_fd(1, buf, unsigned(n)) != n) return 1;
     return 0;
   }
   if (mode == "say") {
-    std::printf("%s\n", arg);
-    std::fprintf(stderr, "err: %s\n", arg);
+    std::printf("%s\n", arg.c_str());
+    std::fprintf(stderr, "err: %s\n", arg.c_str());
     return 0;
   }
-  if (mode == "exit") return std::atoi(arg);
-  if (mode == "raise") {
-    ::kill(::getpid(), std::atoi(arg));
-    return 99;
-  }
+  if (mode == "exit") return std::atoi(arg.c_str());
   if (mode == "wait-stdin") {
     char c;
-    while (::read(0, &c, 1) > 0) {
+    while (read_fd(0, &c, 1) > 0) {
     }
     return 0;
   }
-  if (mode == "signal-state") return signal_state();
   if (mode.starts_with("channel-")) {
     try {
       return coronet::run(channel_mode(mode));
@@ -154,3 +255,20 @@ int main(int argc, char** argv) {
   std::fprintf(stderr, "process-test-child: unknown mode '%s'\n", mode.c_str());
   return 2;
 }
+
+}  // namespace
+
+#ifdef _WIN32
+int wmain(int argc, wchar_t** argv) {
+  ::_setmode(0, _O_BINARY);
+  ::_setmode(1, _O_BINARY);
+  ::_setmode(2, _O_BINARY);
+  std::vector<std::string> args;
+  for (int i = 0; i < argc; ++i) args.push_back(narrow(argv[i]));
+  return run(args);
+}
+#else
+int main(int argc, char** argv) {
+  return run(std::vector<std::string>(argv, argv + argc));
+}
+#endif

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include <coronet/coronet.hpp>
 #include <coronet/process.hpp>
@@ -19,6 +20,19 @@ namespace process_test {
 std::string helper();
 // A script of tests/process/node/.
 std::string node_file(std::string_view name);
+
+// This process's environment variable, set or taken out where children see it (on Windows both
+// the C runtime's copy and the process's, which spawn() passes on).
+void set_env(const std::string& name, const std::string& value);
+void unset_env(const std::string& name);
+
+// `lines` (of env-all) without the variables that a replaced environment gets on Windows anyway:
+// SystemRoot and SystemDrive (which spawn keeps), and under Wine the WINE* ones it adds to every
+// process. Unchanged on POSIX.
+std::string without_system_variables(const std::string& lines);
+
+// Two connected streams in this process: a socketpair on POSIX, a named pipe on Windows.
+std::pair<coronet::stream, coronet::stream> stream_pair();
 
 // Options with stdout piped (and the rest inherited).
 coronet::process::options piped_out();

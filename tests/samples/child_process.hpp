@@ -9,9 +9,21 @@
 //
 // Every wait is bounded: past its timeout a call throws timeout_error, which names the program
 // and shows what it printed so far, and GoogleTest reports it as the test's failure.
+//
+// Windows: CreateProcessW (a program named without ".exe" gets it), in a process group of its
+// own; reader threads stand in for poll(); read_line() drops the CR of CRLF line ends.
+// signal(SIGINT or SIGTERM) sends Ctrl+Break (coronet's SIGBREAK); any other signal, and the
+// destructor, TerminateProcess with 128 + the signal number.
 #pragma once
 
 #include <sys/types.h>
+
+#ifdef _WIN32
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <thread>
+#endif
 
 #include <chrono>
 #include <functional>
@@ -65,7 +77,19 @@ class child_process {
 
   std::string name_;
   pid_t pid_ = -1;
+#ifdef _WIN32
+  // Windows: anonymous pipes cannot be waited on, so a thread reads each one into out_/err_
+  // under mu_, and says so on cv_; out_fd_/err_fd_ become -1 at end of file.
+  void* process_ = nullptr;  // HANDLE
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::thread out_reader_, err_reader_;
+  std::string out_in_, err_in_;             // read by the threads, not yet moved (under mu_)
+  bool out_eof_ = false, err_eof_ = false;  // under mu_
+  int out_fd_ = 0, err_fd_ = 0;
+#else
   int out_fd_ = -1, err_fd_ = -1, pid_fd_ = -1;
+#endif
   std::string out_, err_;  // read but not yet taken
   std::string out_seen_;   // everything stdout said, for timeout messages
   std::optional<int> status_;

@@ -1,8 +1,13 @@
 #include "sample_harness.hpp"
 
+#ifdef _WIN32
+#include <winsock2.h>
+#include <ws2tcpip.h>
+#else
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#endif
 
 #include <cerrno>
 #include <cstdlib>
@@ -21,14 +26,26 @@ std::string node_script(std::string_view name) {
 }
 
 std::optional<std::string> find_node() {
+#ifdef _WIN32
+  constexpr char separator = ';';
+  constexpr const char* node = "/node.exe";
+#else
+  constexpr char separator = ':';
+  constexpr const char* node = "/node";
+#endif
   const char* path = std::getenv("PATH");
   std::string_view dirs = path ? path : "";
   while (!dirs.empty()) {
-    const auto colon = dirs.find(':');
+    const auto colon = dirs.find(separator);
     std::string dir(dirs.substr(0, colon));
     dirs = colon == std::string_view::npos ? std::string_view() : dirs.substr(colon + 1);
-    const std::string candidate = (dir.empty() ? std::string(".") : dir) + "/node";
+    const std::string candidate = (dir.empty() ? std::string(".") : dir) + node;
+#ifdef _WIN32
+    std::error_code ec;
+    if (std::filesystem::is_regular_file(candidate, ec)) return candidate;
+#else
     if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+#endif
   }
   return std::nullopt;
 }
@@ -72,23 +89,68 @@ std::vector<std::string> pipe_server_lines(int count, std::string_view message) 
   return server_lines("socket connected.", "disconnected.", count, message);
 }
 
-refusing_port::refusing_port() : fd_(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
-  if (fd_ < 0) throw std::system_error(errno, std::generic_category(), "socket");
+#ifdef _WIN32
+namespace {
+// A refusing_port may come before anything in coronet has started Winsock.
+struct winsock_init {
+  winsock_init() {
+    WSADATA wsa;
+    ::WSAStartup(MAKEWORD(2, 2), &wsa);
+  }
+  ~winsock_init() { ::WSACleanup(); }
+};
+int last_socket_error() {
+  static winsock_init winsock;
+  return ::WSAGetLastError();
+}
+const std::error_category& socket_category() {
+  return std::system_category();
+}
+std::intptr_t open_socket() {
+  static winsock_init winsock;
+  const SOCKET s = ::socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+  return s == INVALID_SOCKET ? -1 : static_cast<std::intptr_t>(s);
+}
+void close_socket(std::intptr_t s) {
+  ::closesocket(static_cast<SOCKET>(s));
+}
+using address_length = int;
+}  // namespace
+#else
+namespace {
+int last_socket_error() {
+  return errno;
+}
+const std::error_category& socket_category() {
+  return std::generic_category();
+}
+int open_socket() {
+  return ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+}
+void close_socket(int s) {
+  ::close(s);
+}
+using address_length = socklen_t;
+}  // namespace
+#endif
+
+refusing_port::refusing_port() : fd_(open_socket()) {
+  if (fd_ < 0) throw std::system_error(last_socket_error(), socket_category(), "socket");
   sockaddr_in a{};
   a.sin_family = AF_INET;
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
+  address_length len = sizeof a;
   if (::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
       ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
-    const int err = errno;
-    ::close(fd_);
-    throw std::system_error(err, std::generic_category(), "bind 127.0.0.1:0");
+    const int err = last_socket_error();
+    close_socket(fd_);
+    throw std::system_error(err, socket_category(), "bind 127.0.0.1:0");
   }
   port_ = ntohs(a.sin_port);
 }
 
 refusing_port::~refusing_port() {
-  ::close(fd_);
+  close_socket(fd_);
 }
 
 }  // namespace sample_test

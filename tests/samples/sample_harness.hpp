@@ -62,7 +62,7 @@ class refusing_port {
   std::uint16_t port() const noexcept { return port_; }
 
  private:
-  int fd_ = -1;
+  std::intptr_t fd_ = -1;  // a SOCKET on Windows
   std::uint16_t port_ = 0;
 };
 

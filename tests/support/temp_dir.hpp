@@ -2,7 +2,11 @@
 // than $TMPDIR keeps the paths short enough for sun_path), removed with its contents.
 #pragma once
 
+#ifdef _WIN32
+#include <windows.h>
+#else
 #include <stdlib.h>
+#endif
 
 #include <cerrno>
 #include <filesystem>
@@ -15,9 +19,23 @@ namespace coronet::test {
 class temp_dir {
  public:
   temp_dir() {
+#ifdef _WIN32
+    // No mkdtemp: a name from the process id and a counter under %TEMP%, created exclusively.
+    static unsigned counter = 0;
+    const auto base = std::filesystem::temp_directory_path();
+    for (;;) {
+      auto p = base / ("coronet-test-" + std::to_string(::GetCurrentProcessId()) + "-" +
+                       std::to_string(++counter) + "-" + std::to_string(::GetTickCount64()));
+      if (std::filesystem::create_directory(p)) {
+        path_ = p.generic_string();
+        break;
+      }
+    }
+#else
     std::string templ = "/tmp/coronet-test-XXXXXX";
     if (!::mkdtemp(templ.data())) throw std::system_error(errno, std::system_category(), "mkdtemp");
     path_ = templ;
+#endif
   }
   ~temp_dir() {
     std::error_code ignored;
@@ -26,8 +44,12 @@ class temp_dir {
   temp_dir(const temp_dir&) = delete;
   temp_dir& operator=(const temp_dir&) = delete;
 
-  const std::string& path() const noexcept { return path_; }
-  std::string file(std::string_view name) const { return path_ + "/" + std::string(name); }
+  const std::string& path() const noexcept {
+    return path_;
+  }
+  std::string file(std::string_view name) const {
+    return path_ + "/" + std::string(name);
+  }
 
  private:
   std::string path_;

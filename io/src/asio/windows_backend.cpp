@@ -76,6 +76,10 @@ class object_ref {
   win_object* o_;
 };
 
+// What wine completes an operation with when its handle is closed under it (mingw's headers lack
+// the name).
+constexpr int error_handles_closed = 676;  // ERROR_HANDLES_CLOSED
+
 // Where cancel() finds the OVERLAPPED of an operation in flight.
 OVERLAPPED*& overlapped_of(operation& op) noexcept {
   static_assert(sizeof(OVERLAPPED*) <= sizeof(op.backend_scratch));
@@ -314,7 +318,7 @@ class windows_backend final : public asio_loop {
   static int error_of(operation& op, const win_object& o, const error_code& ec) noexcept {
     const bool aborted = ec == asio::error::operation_aborted ||
                          ec.value() == ERROR_OPERATION_ABORTED ||
-                         ec.value() == ERROR_NETNAME_DELETED;
+                         ec.value() == ERROR_NETNAME_DELETED || ec.value() == error_handles_closed;
     if (aborted && (op.cancel_requested || o.closing)) return ECANCELED;
     return from_windows_error(static_cast<unsigned long>(ec.value()));
   }

@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "coronet/detail/op_awaiter.hpp"
+#include "coronet/detail/wide.hpp"
 #include "coronet/error.hpp"
 #include "coronet/timer.hpp"
 
@@ -18,16 +19,6 @@ namespace coronet::pipe {
 namespace {
 
 constexpr std::string_view prefix = R"(\\.\pipe\)";
-
-std::wstring widen(std::string_view s, std::string_view what) {
-  if (s.empty()) return {};
-  const int n =
-      ::MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, s.data(), int(s.size()), nullptr, 0);
-  if (n <= 0) throw_errno(EINVAL, std::string(what) + ": name is not UTF-8");
-  std::wstring w(std::size_t(n), L'\0');
-  ::MultiByteToWideChar(CP_UTF8, 0, s.data(), int(s.size()), w.data(), n);
-  return w;
-}
 
 class connect_pipe_awaiter : public detail::op_awaiter<connect_pipe_awaiter> {
  public:
@@ -58,7 +49,7 @@ std::string full_name(std::string_view name) {
 listener listener::bind(std::string_view name, const listen_options& opt) {
   listener l;
   l.name_ = full_name(name);
-  l.wide_name_ = widen(l.name_, "bind " + l.name_);
+  l.wide_name_ = detail::widen(l.name_, "bind " + l.name_);
   l.opt_ = opt;
   l.backend_ = &detail::current_backend();
   l.add_instance(true);
@@ -135,7 +126,7 @@ task<stream> listener::accept() {
 
 task<stream> connect(std::string_view name, std::chrono::milliseconds busy_timeout) {
   const std::string full = full_name(name);
-  const std::wstring wide = widen(full, "connect " + full);
+  const std::wstring wide = detail::widen(full, "connect " + full);
   const auto deadline = std::chrono::steady_clock::now() + busy_timeout;
   auto pause = std::chrono::milliseconds(1);
   for (;;) {

@@ -97,6 +97,14 @@ bool child::kill(int sig) {
   if (status_ || handle_.fd < 0) return false;
   const std::string what = "kill " + program_ + " (pid " + std::to_string(pid_) + ")";
   if (sig != SIGTERM && sig != SIGKILL && sig != SIGINT) throw_errno(ENOSYS, what);
+  // An ended process is told first, as on POSIX: TerminateProcess may succeed on one (Wine's
+  // does), which would turn its own exit code into our signal.
+  int err = 0;
+  if (auto s = detail::exit_status_of(handle_.fd, 0, err)) {
+    status_ = *s;
+    backend_->close(handle_);
+    return false;
+  }
   const HANDLE process = reinterpret_cast<HANDLE>(handle_.fd);
   // Exit code 1, as libuv's uv_process_kill: the status reports the signal, not the code.
   if (::TerminateProcess(process, 1)) {

@@ -21,6 +21,14 @@ environment::environment(const options& o, const std::string& program) {
   const std::string what = "spawn " + program + ": environment";
   if (o.env) {
     for (const auto& [name, value] : *o.env) set(widen(name, what), widen(value, what));
+    // Windows programs fail in odd ways without these (Winsock cannot start without
+    // SystemRoot), so a replaced environment keeps this process's unless it sets them, as
+    // libuv's does. env_remove below can still take them out.
+    for (const wchar_t* name : {L"SystemRoot", L"SystemDrive"}) {
+      wchar_t value[MAX_PATH];
+      const DWORD n = ::GetEnvironmentVariableW(name, value, MAX_PATH);
+      if (!get(name) && n > 0 && n < MAX_PATH) set(name, std::wstring_view(value, n));
+    }
   } else if (wchar_t* all = ::GetEnvironmentStringsW()) {
     for (const wchar_t* e = all; *e; e += std::wcslen(e) + 1) {
       const std::wstring_view kv(e);
@@ -47,7 +55,8 @@ void environment::set(std::wstring_view name, std::wstring_view value) {
 }
 
 void environment::remove(std::wstring_view name) {
-  std::erase_if(vars_, [&](const auto& var) { return compare_names(var.first, name) == CSTR_EQUAL; });
+  std::erase_if(vars_,
+                [&](const auto& var) { return compare_names(var.first, name) == CSTR_EQUAL; });
 }
 
 std::optional<std::wstring> environment::get(std::wstring_view name) const {

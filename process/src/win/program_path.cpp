@@ -18,7 +18,8 @@ bool is_file(const std::wstring& path) {
 
 bool has_extension(std::wstring_view path) {
   const auto dot = path.find_last_of(L'.');
-  return dot != std::wstring_view::npos && path.find_first_of(L"\\/", dot) == std::wstring_view::npos;
+  return dot != std::wstring_view::npos &&
+         path.find_first_of(L"\\/", dot) == std::wstring_view::npos;
 }
 
 // `base` itself or `base.exe`: a name with an extension is tried as given first, one without

@@ -65,9 +65,9 @@ unique_handle inherited_std_handle(DWORD which, const std::string& program) {
 // NUL, opened for the direction the child uses it in.
 unique_handle null_device(bool child_reads, const std::string& program) {
   SECURITY_ATTRIBUTES inheritable{sizeof(SECURITY_ATTRIBUTES), nullptr, TRUE};
-  const HANDLE h = ::CreateFileW(L"NUL", child_reads ? GENERIC_READ : GENERIC_WRITE,
-                                 FILE_SHARE_READ | FILE_SHARE_WRITE, &inheritable, OPEN_EXISTING,
-                                 0, nullptr);
+  const HANDLE h =
+      ::CreateFileW(L"NUL", child_reads ? GENERIC_READ : GENERIC_WRITE,
+                    FILE_SHARE_READ | FILE_SHARE_WRITE, &inheritable, OPEN_EXISTING, 0, nullptr);
   if (h == INVALID_HANDLE_VALUE) fail_last_error(program, "NUL");
   return unique_handle(h);
 }
@@ -86,9 +86,8 @@ class handle_list {
       fail_last_error(program, "InitializeProcThreadAttributeList");
     }
     // The list keeps a pointer to the array: handles_ lives as long as the list.
-    if (!::UpdateProcThreadAttribute(list_, 0, PROC_THREAD_ATTRIBUTE_HANDLE_LIST,
-                                     handles_.data(), handles_.size() * sizeof(HANDLE), nullptr,
-                                     nullptr))
+    if (!::UpdateProcThreadAttribute(list_, 0, PROC_THREAD_ATTRIBUTE_HANDLE_LIST, handles_.data(),
+                                     handles_.size() * sizeof(HANDLE), nullptr, nullptr))
       fail_last_error(program, "UpdateProcThreadAttribute");
   }
   ~handle_list() {
@@ -145,8 +144,8 @@ child spawner::start(const std::string& program, const std::vector<std::string>&
         break;
       case stdio::pipe: {
         auto p = detail::make_child_pipe(
-            fd == 0 ? detail::pipe_direction::to_child : detail::pipe_direction::from_child,
-            false, program);
+            fd == 0 ? detail::pipe_direction::to_child : detail::pipe_direction::from_child, false,
+            program);
         child_ends[fd] = std::move(p.child);
         parent_ends[fd] = std::move(p.parent);
         break;
@@ -165,7 +164,6 @@ child spawner::start(const std::string& program, const std::vector<std::string>&
   }
 
   STARTUPINFOEXW si{};
-  si.StartupInfo.cb = sizeof si;
   si.StartupInfo.dwFlags = STARTF_USESTDHANDLES;
   HANDLE* std_fields[3] = {&si.StartupInfo.hStdInput, &si.StartupInfo.hStdOutput,
                            &si.StartupInfo.hStdError};
@@ -176,8 +174,8 @@ child spawner::start(const std::string& program, const std::vector<std::string>&
     if (h) inherited.push_back(h.get());
   std::vector<unsigned char> fd_block;
   if (with_channel) {
-    fd_block = detail::crt_fd_block({child_ends[0].get(), child_ends[1].get(),
-                                     child_ends[2].get(), child_ends[3].get()});
+    fd_block = detail::crt_fd_block(
+        {child_ends[0].get(), child_ends[1].get(), child_ends[2].get(), child_ends[3].get()});
     si.StartupInfo.cbReserved2 = WORD(fd_block.size());
     si.StartupInfo.lpReserved2 = fd_block.data();
   }
@@ -185,12 +183,13 @@ child spawner::start(const std::string& program, const std::vector<std::string>&
   std::optional<handle_list> list;
   if (!inherited.empty()) list.emplace(inherited, program);
   si.lpAttributeList = list ? list->get() : nullptr;
+  si.StartupInfo.cb = list ? sizeof si : sizeof si.StartupInfo;
 
   PROCESS_INFORMATION pi{};
   const DWORD flags = CREATE_UNICODE_ENVIRONMENT | (list ? EXTENDED_STARTUPINFO_PRESENT : 0);
   if (!::CreateProcessW(path.c_str(), line.data(), nullptr, nullptr, list ? TRUE : FALSE, flags,
-                        const_cast<wchar_t*>(env_block.c_str()), cwd.empty() ? nullptr : cwd.c_str(),
-                        &si.StartupInfo, &pi))
+                        const_cast<wchar_t*>(env_block.c_str()),
+                        cwd.empty() ? nullptr : cwd.c_str(), &si.StartupInfo, &pi))
     fail_last_error(program);
   ::CloseHandle(pi.hThread);
 

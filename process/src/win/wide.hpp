@@ -1,16 +1,11 @@
-// UTF-8 (coronet's strings) to UTF-16 (the W functions of the Windows API) and back.
+// The process module's names for io's UTF-8 <-> UTF-16 conversions (coronet/detail/wide.hpp).
 #pragma once
 
-#include <string>
-#include <string_view>
+#include "coronet/detail/wide.hpp"
 
 namespace coronet::process::detail {
 
-// Throws std::system_error (EINVAL, "<what>: not UTF-8") for a string that is not UTF-8: a
-// program name or argument that cannot be converted must not start the child with something
-// else.
-std::wstring widen(std::string_view s, std::string_view what);
-// Unpaired surrogates (which Windows allows in names and variables) become U+FFFD.
-std::string narrow(std::wstring_view s);
+using coronet::detail::narrow;
+using coronet::detail::widen;
 
 }  // namespace coronet::process::detail

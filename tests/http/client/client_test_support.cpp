@@ -1,8 +1,13 @@
 #include "client_test_support.hpp"
 
+#ifdef _WIN32
+#include <winsock2.h>
+#include <ws2tcpip.h>
+#else
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#endif
 
 #include <charconv>
 #include <exception>
@@ -153,14 +158,28 @@ task<stream> answer_once(tcp::listener& l, std::string reply, raw_request* seen,
 }
 
 bool have_ipv6_loopback() {
-  const int fd = ::socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return false;
   sockaddr_in6 a{};
   a.sin6_family = AF_INET6;
   a.sin6_addr = in6addr_loopback;
+#ifdef _WIN32
+  // This may run before anything in coronet has started Winsock.
+  WSADATA wsa;
+  if (::WSAStartup(MAKEWORD(2, 2), &wsa) != 0) return false;
+  const SOCKET fd = ::socket(AF_INET6, SOCK_STREAM, IPPROTO_TCP);
+  bool ok = false;
+  if (fd != INVALID_SOCKET) {
+    ok = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+    ::closesocket(fd);
+  }
+  ::WSACleanup();
+  return ok;
+#else
+  const int fd = ::socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
   const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
   ::close(fd);
   return ok;
+#endif
 }
 
 std::string pattern(std::size_t n) {

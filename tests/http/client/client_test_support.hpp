@@ -25,7 +25,9 @@
 #include <system_error>
 #include <vector>
 
-#include "coronet/coronet.hpp"
+#include "coronet/core.hpp"
+#include "coronet/http.hpp"
+#include "coronet/io.hpp"
 #include "test_support.hpp"
 
 namespace coronet::http_client_test {

@@ -1,6 +1,8 @@
 // channel: the message channel between a parent and a child it forked, in Node's format: each
 // message is one JSON value on one line ended by '\n' (what child_process.fork and process.send
-// use with serialization 'json'), over one end of a Unix socketpair.
+// use with serialization 'json'), over one end of a Unix socketpair (Windows: a named pipe).
+// Windows: Node's own channel there is libuv's framed pipe protocol, not JSON lines, so the
+// peer of a channel must be coronet on both sides (see process/src/win/spawn.cpp).
 //
 //   co_await ch.send("hello");                     // a boost::json::value
 //   while (std::optional<boost::json::value> m = co_await ch.receive())
@@ -57,7 +59,8 @@ class channel {
   static constexpr std::size_t default_max_message = std::size_t(64) << 20;
 
   channel() noexcept;
-  // A channel over a connected socket (normally one end of a socketpair).
+  // A channel over a connected stream (normally one end of a socketpair; Windows: a pipe
+  // stream).
   explicit channel(stream s, std::size_t max_message = default_max_message);
   channel(channel&&) noexcept;
   channel& operator=(channel&&) noexcept;

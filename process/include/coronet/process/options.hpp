@@ -29,7 +29,10 @@ struct options {
   stdio err = stdio::inherit;
 
   // The environment: this process's (when `env` is empty) or exactly `*env`, then `env_remove`
-  // taken out and `env_add` put in (replacing a variable of the same name).
+  // taken out and `env_add` put in (replacing a variable of the same name). Windows: names
+  // compare without regard to case, and a replaced environment keeps this process's SystemRoot
+  // and SystemDrive unless `env` sets them (programs fail without them there; libuv does the
+  // same).
   std::optional<std::map<std::string, std::string>> env;
   std::map<std::string, std::string> env_add;
   std::vector<std::string> env_remove;

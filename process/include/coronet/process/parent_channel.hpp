@@ -11,6 +11,11 @@
 // nullopt. Throws std::system_error when the variable names no usable descriptor or the parent
 // asked for Node's 'advanced' serialization, which coronet does not speak. Call it inside
 // coronet::run.
+//
+// Windows: the descriptor is one of the C runtime's, holding a pipe handle opened for overlapped
+// I/O (as coronet's fork() passes it); the handle is taken out as a non-inheritable copy and the
+// descriptor closed. A Node parent's channel does not work there (libuv's own framing, not JSON
+// lines).
 #pragma once
 
 #include <optional>

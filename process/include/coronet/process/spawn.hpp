@@ -15,6 +15,13 @@
 // Failures throw std::system_error naming the program: "spawn nosuch: No such file or
 // directory", "spawn ./notes.txt: Permission denied", "spawn ls: working directory /nope: No such
 // file or directory". Both run inside coronet::run (pipes and the pidfd join its scheduler).
+//
+// Windows: a program without '/', '\\' or a drive is looked up on PATH (not in the working
+// directory first, unlike CreateProcess), as `program` or `program.exe`; a relative path is taken
+// from options.cwd. The arguments are quoted so that the child's C runtime splits them back
+// exactly (a .bat or .cmd file is not run through cmd.exe: spawn "cmd" with "/c"). The child
+// inherits only its standard handles (and fork's channel), through
+// PROC_THREAD_ATTRIBUTE_HANDLE_LIST.
 #pragma once
 
 #include <string>
@@ -32,6 +39,8 @@ child spawn(const std::string& program, const std::vector<std::string>& args = {
 // its environment gets NODE_CHANNEL_FD=3 and NODE_CHANNEL_SERIALIZATION_MODE=json, as Node's
 // child_process.fork does; the other end is child.channel(). The child may be a Node script
 // (`fork("node", {"child.js"})`) or a program that calls process::parent_channel().
+// Windows: the channel is a named pipe that the child's C runtime opens as descriptor 3 (the
+// way Node passes it); a Node child cannot use it there, see channel.hpp.
 child fork(const std::string& program, const std::vector<std::string>& args = {},
            const options& opts = {});
 

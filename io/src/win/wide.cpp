@@ -1,4 +1,4 @@
-#include "wide.hpp"
+#include "coronet/detail/wide.hpp"
 
 #include <windows.h>
 
@@ -6,12 +6,12 @@
 
 #include "coronet/error.hpp"
 
-namespace coronet::process::detail {
+namespace coronet::detail {
 
 std::wstring widen(std::string_view s, std::string_view what) {
   if (s.empty()) return {};
-  const int n = ::MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, s.data(), int(s.size()),
-                                      nullptr, 0);
+  const int n =
+      ::MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, s.data(), int(s.size()), nullptr, 0);
   if (n <= 0) throw_errno(EINVAL, std::string(what) + ": not UTF-8");
   std::wstring w(std::size_t(n), L'\0');
   ::MultiByteToWideChar(CP_UTF8, 0, s.data(), int(s.size()), w.data(), n);
@@ -28,4 +28,4 @@ std::string narrow(std::wstring_view s) {
   return r;
 }
 
-}  // namespace coronet::process::detail
+}  // namespace coronet::detail
