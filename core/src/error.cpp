@@ -121,6 +121,11 @@ void throw_errno(int err, std::string_view what) {
 }
 
 void throw_error(std::error_code ec, std::string_view what) {
+#ifdef _WIN32
+  // std::errc codes carry the C runtime's messages there, which lack the socket ones
+  // ("operation timed out: Unknown error"): give them errno_category's.
+  if (ec.category() == std::generic_category()) ec = std::error_code(ec.value(), errno_category());
+#endif
   throw std::system_error(ec, std::string(what));
 }
 

@@ -22,8 +22,11 @@ using namespace std::chrono_literals;
 namespace ct = coronet::test;
 using ct::request_stop_next_turn;
 
-task<> sleep_and_record(std::chrono::milliseconds d, std::vector<int>& woke) {
-  co_await coronet::sleep_for(d);
+// Deadlines from one shared start: the order under test must not depend on how long starting
+// the first timer takes (Asio on Windows starts its timer thread then, ~15 ms under wine).
+task<> sleep_and_record(std::chrono::steady_clock::time_point start, std::chrono::milliseconds d,
+                        std::vector<int>& woke) {
+  co_await coronet::sleep_until(start + d);
   woke.push_back(int(d.count()));
 }
 
@@ -34,8 +37,10 @@ task<> sleep_for_task(std::chrono::steady_clock::duration d) {
 TEST(Timer, SleepsWakeInDeadlineOrder) {
   std::vector<int> woke;
   coronet::run([&]() -> task<> {
-    co_await coronet::when_all(sleep_and_record(30ms, woke), sleep_and_record(10ms, woke),
-                               sleep_and_record(20ms, woke));
+    const auto start = std::chrono::steady_clock::now();
+    co_await coronet::when_all(sleep_and_record(start, 30ms, woke),
+                               sleep_and_record(start, 10ms, woke),
+                               sleep_and_record(start, 20ms, woke));
   });
   EXPECT_EQ(woke, (std::vector<int>{10, 20, 30}));
 }
@@ -101,8 +106,9 @@ TEST(Timer, ManyConcurrentSleepsAllComplete) {
   std::vector<int> woke;
   coronet::run([&]() -> task<> {
     std::vector<task<>> sleeps;
+    const auto start = std::chrono::steady_clock::now();
     for (int i = 0; i < 1000; ++i)
-      sleeps.push_back(sleep_and_record(std::chrono::milliseconds(i % 20), woke));
+      sleeps.push_back(sleep_and_record(start, std::chrono::milliseconds(i % 20), woke));
     co_await coronet::when_all(std::move(sleeps));
   });
   EXPECT_EQ(woke.size(), 1000u);

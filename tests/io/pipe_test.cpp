@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <windows.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <stop_token>
@@ -210,6 +211,44 @@ TEST(Pipe, ClosingTheListenerCancelsAPendingAccept) {
   ASSERT_TRUE(f.thrown);
   EXPECT_EQ(f.code, std::errc::operation_canceled) << f.what;
   EXPECT_FALSE(open_after);
+}
+
+TEST(Pipe, AClosedListenerLeavesNoPipe) {
+  const std::string name = unique_name("gone");
+  const failure f = run([&]() -> task<failure> {
+    auto server = pipe::listener::bind(name);
+    server.close();
+    co_return co_await failure_of(pipe::connect(name, 0ms));
+  });
+  ASSERT_TRUE(f.thrown);
+  EXPECT_EQ(f.code, std::errc::no_such_file_or_directory) << f.what;
+}
+
+task<std::string> accept_and_read_one(pipe::listener& l) {
+  stream s = co_await l.accept();
+  std::vector<std::byte> b(1);
+  co_await s.read_exact(b);
+  co_return to_string(b);
+}
+
+task<> connect_and_send(std::string name, std::string text) {
+  stream c = co_await pipe::connect(name);
+  co_await c.write_all(text);
+}
+
+// Two accepts wait on the one spare instance; a client wakes both. Each must end up with a
+// client of its own (the second waits for the next one), not with an unconnected instance.
+TEST(Pipe, TwoAcceptsAtOnceEachGetTheirOwnClient) {
+  const std::string name = unique_name("two");
+  auto got = run([&]() -> task<std::vector<std::string>> {
+    auto server = pipe::listener::bind(name);
+    auto r = co_await when_all(accept_and_read_one(server), accept_and_read_one(server),
+                               connect_and_send(name, "a"), connect_and_send(name, "b"));
+    std::vector<std::string> v{std::get<0>(r), std::get<1>(r)};
+    std::sort(v.begin(), v.end());
+    co_return v;
+  });
+  EXPECT_EQ(got, (std::vector<std::string>{"a", "b"}));
 }
 
 task<std::size_t> read_into(stream& s, std::span<std::byte> buf) {

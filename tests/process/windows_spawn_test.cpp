@@ -154,6 +154,65 @@ TEST(WindowsSpawn, FileThatIsNoProgram) {
   EXPECT_EQ(std::string(e.what()), "spawn " + name + ": Exec format error");
 }
 
+// A batch file would run through cmd.exe, whose own parsing of the command line lets quoted
+// arguments inject commands (CVE-2024-27980): refused, as Node refuses it.
+TEST(WindowsSpawn, BatchFilesAreRefused) {
+  for (const char* ext : {".bat", ".CMD"}) {
+    const auto file = std::filesystem::temp_directory_path() /
+                      ("coronet-batch-" + std::to_string(::GetCurrentProcessId()) + ext);
+    std::ofstream(file) << "@echo [%1]\n";
+    const std::string name = file.string();
+    const std::system_error e =
+        run_bounded([](std::string name) -> coronet::task<std::system_error> {
+          try {
+            child c = spawn(name, {"x\" & echo INJECTED & rem \""});
+            co_await c.wait();
+          } catch (const std::system_error& e) {
+            co_return e;
+          }
+          co_return std::system_error(std::error_code(), "no error");
+        }(name));
+    std::filesystem::remove(file);
+    EXPECT_EQ(e.code(), std::errc::invalid_argument) << e.what();
+    EXPECT_EQ(std::string(e.what()),
+              "spawn " + name +
+                  ": batch files run through cmd.exe; spawn cmd /c explicitly: "
+                  "Invalid argument");
+  }
+}
+
+coronet::task<bool> wait_times_out(child& c) {
+  try {
+    co_await coronet::with_timeout(20ms, c.wait());
+  } catch (const std::system_error& e) {
+    co_return e.code() == std::errc::timed_out;
+  }
+  co_return false;
+}
+
+coronet::task<> time_out_then_end_child(child& c) {
+  const bool timed_out = co_await wait_times_out(c);
+  EXPECT_TRUE(timed_out);
+  c.in().close();  // the helper exits at the end of its input
+}
+
+coronet::task<exit_status> plain_wait(child& c) {
+  co_return co_await c.wait();
+}
+
+// Asio cancels every wait on a process handle at once: the wait that was not cancelled must go
+// on waiting, not end with operation_canceled.
+TEST(WindowsSpawn, CancellingOneWaitLeavesTheOtherWaiting) {
+  const exit_status s = run_bounded([]() -> coronet::task<exit_status> {
+    options o;
+    o.in = stdio::pipe;
+    child c = spawn(helper(), {"wait-stdin"}, o);
+    auto r = co_await coronet::when_all(plain_wait(c), time_out_then_end_child(c));
+    co_return std::get<0>(r);
+  }());
+  EXPECT_TRUE(s.success()) << s.to_string();
+}
+
 TEST(WindowsSpawn, ExceptionExitCodeReadsInHex) {
   const exit_status s = status_of(helper(), {"exit", std::to_string(int(0xC0000005))});
   EXPECT_EQ(s.code, int(0xC0000005));
@@ -186,7 +245,8 @@ TEST(WindowsSpawn, OtherSignalsAreNotSupported) {
       EXPECT_EQ(e.code(), std::errc::function_not_supported);
     }
     c.in().close();
-    EXPECT_TRUE((co_await c.wait()).success());
+    const exit_status st = co_await c.wait();
+    EXPECT_TRUE(st.success()) << st.to_string();
   }());
 }
 

@@ -50,18 +50,19 @@ class listener {
 
   // Stop listening: a pending accept ends with operation_canceled; clients then find no pipe.
   void close() noexcept;
-  bool is_open() const noexcept { return spare_.fd >= 0; }
+  bool is_open() const noexcept { return open_; }
   // The full name, \\.\pipe\NAME.
   const std::string& path() const noexcept { return name_; }
 
  private:
-  void add_instance(bool first);
+  detail::io_handle create_instance(bool first);
 
   detail::io_handle spare_;  // the instance waiting for the next client
   detail::io_backend* backend_ = nullptr;
   std::string name_;
   std::wstring wide_name_;
   listen_options opt_;
+  bool open_ = false;
 };
 
 // Connect to a named pipe server. While every instance is busy (a server that does not keep a

@@ -35,7 +35,12 @@ struct timer_state final : backend_object {
 
 class asio_loop : public io_backend {
  public:
-  asio_loop() : ctx_(1), work_(asio::make_work_guard(ctx_)) {}
+  asio_loop() : ctx_(1), work_(asio::make_work_guard(ctx_)) {
+    // Set up the timer service now, not at the first sleep: on Windows that starts Asio's timer
+    // thread (and its waitable timer), which takes ~15 ms under wine, and the first sleep of a
+    // scheduler would come that much late, behind sleeps started after it.
+    asio::steady_timer warm_up(ctx_);
+  }
 
   std::string_view name() const noexcept override { return "asio"; }
 

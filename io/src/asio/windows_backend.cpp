@@ -18,8 +18,10 @@
 // Results follow the POSIX convention of the seam: bytes, or -errno (from_windows_error). A pipe
 // whose writer has gone reads as end of stream (0), as on POSIX.
 
+// winsock2.h before mswsock.h (the Windows SDK's mswsock.h does not include it itself).
 #include <mswsock.h>
 #include <windows.h>
+#include <winsock2.h>
 
 #include <boost/asio/generic/stream_protocol.hpp>
 #include <boost/asio/windows/object_handle.hpp>
@@ -148,8 +150,13 @@ class windows_backend final : public asio_loop {
       error_code ec;
       // Closing aborts every overlapped operation on the handle; their completions still
       // arrive (ERROR_OPERATION_ABORTED) and find the object alive through their references.
+      // CloseHandle aborts them only when it closes the last handle to the file, so a pipe
+      // end duplicated elsewhere (by a launcher, a child) gets an explicit CancelIoEx first.
       if (o->sock) o->sock->close(ec);
-      if (o->file) o->file->close(ec);
+      if (o->file) {
+        ::CancelIoEx(o->file->native_handle(), nullptr);
+        o->file->close(ec);
+      }
       if (o->object) o->object->close(ec);
       if (--o->refs == 0) delete o;  // the handle's own reference
     } else {
@@ -262,23 +269,37 @@ class windows_backend final : public asio_loop {
     if (!o) return;
     op.backend_data = static_cast<backend_object*>(o);
     overlapped_of(op) = nullptr;
+    wait_object(op, o);
+  }
+
+ private:
+  // Asio cancels every wait on an object handle at once: a wait aborted for another operation's
+  // sake (two wait()s on one child, one of them cancelled) waits again.
+  void wait_object(operation& op, win_object* o) noexcept {
     try {
       o->object->async_wait([this, ref = object_ref(o), &op](const error_code& ec) {
-        finish(op, ec ? -error_of(op, *ref.get(), ec) : 0);
+        win_object& obj = *ref.get();
+        if (ec == asio::error::operation_aborted && !op.cancel_requested && !obj.closing) {
+          wait_object(op, &obj);
+          return;
+        }
+        finish(op, ec ? -error_of(op, obj, ec) : 0);
       });
     } catch (...) {
       finish(op, -ENOMEM);
     }
   }
 
- private:
   // What a completion means for a read/write: bytes; `eof_on_broken_pipe` turns a pipe whose
   // other end is gone into end of stream.
   struct transferred {
     bool eof_on_broken_pipe;
     int operator()(operation& op, const win_object& o, const error_code& ec,
                    std::size_t n) const noexcept {
-      if (!ec) return int(n);
+      // Bytes moved count even when the operation then failed or was cancelled part-way:
+      // write_all must know what went out, and data read must not be lost.
+      if (!ec || n > 0) return int(n);
+      if (o.closing) return -ECANCELED;  // a closed pipe reports ERROR_BROKEN_PIPE, not EOF
       if (eof_on_broken_pipe &&
           (ec.value() == ERROR_BROKEN_PIPE || ec.value() == ERROR_HANDLE_EOF ||
            ec.value() == ERROR_PIPE_NOT_CONNECTED))
@@ -291,7 +312,14 @@ class windows_backend final : public asio_loop {
   struct accepted {
     std::unique_ptr<accept_state> st;
     int operator()(operation& op, const win_object& o, const error_code& ec, std::size_t) noexcept {
-      if (ec) return -error_of(op, o, ec);
+      if (ec) {
+        // A connection reset while it waited in the backlog (a port scanner does that): one
+        // connection lost, not the listener, as ECONNABORTED is for accept(2).
+        const bool reset = ec.value() == ERROR_NETNAME_DELETED || ec.value() == WSAECONNRESET ||
+                           ec.value() == ERROR_CONNECTION_ABORTED;
+        if (reset && !op.cancel_requested && !o.closing) return -ECONNABORTED;
+        return -error_of(op, o, ec);
+      }
       const SOCKET l = st->listener;
       if (::setsockopt(st->peer, SOL_SOCKET, SO_UPDATE_ACCEPT_CONTEXT,
                        reinterpret_cast<const char*>(&l), sizeof l) != 0)
@@ -319,7 +347,9 @@ class windows_backend final : public asio_loop {
     const bool aborted = ec == asio::error::operation_aborted ||
                          ec.value() == ERROR_OPERATION_ABORTED ||
                          ec.value() == ERROR_NETNAME_DELETED || ec.value() == error_handles_closed;
-    if (aborted && (op.cancel_requested || o.closing)) return ECANCELED;
+    // A closed handle's operations end cancelled whatever the status (a named pipe's driver
+    // completes them with ERROR_BROKEN_PIPE).
+    if (o.closing || (aborted && op.cancel_requested)) return ECANCELED;
     return from_windows_error(static_cast<unsigned long>(ec.value()));
   }
 
@@ -375,6 +405,8 @@ class windows_backend final : public asio_loop {
       ::CancelIoEx(o->native(), ov);  // ERROR_NOT_FOUND: it finished first; nothing to do
       return;
     }
+    // No OVERLAPPED of ours: a connect (Asio's; nothing else is pending on a socket that is
+    // still connecting) or a process wait (whose siblings wait again, see wait_object).
     error_code ec;
     if (o->sock) o->sock->cancel(ec);
     if (o->object) o->object->cancel(ec);

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <utility>
 
 #include "coronet/detail/op_awaiter.hpp"
@@ -52,11 +53,12 @@ listener listener::bind(std::string_view name, const listen_options& opt) {
   l.wide_name_ = detail::widen(l.name_, "bind " + l.name_);
   l.opt_ = opt;
   l.backend_ = &detail::current_backend();
-  l.add_instance(true);
+  l.spare_ = l.create_instance(true);
+  l.open_ = true;
   return l;
 }
 
-void listener::add_instance(bool first) {
+detail::io_handle listener::create_instance(bool first) {
   // The first instance claims the name: another server holding it makes this fail (access
   // denied) instead of silently sharing clients with it. Wine ignores that flag, so ask first
   // whether the name has a server: WaitNamedPipe answers without connecting to it (it fails with
@@ -76,7 +78,9 @@ void listener::add_instance(bool first) {
       throw_errno(EADDRINUSE, "bind " + name_);
     throw_errno(detail::from_windows_error(err), "bind " + name_);
   }
-  detail::adopt(spare_, reinterpret_cast<native_handle_type>(h), detail::io_handle::kind::stream);
+  detail::io_handle instance;
+  detail::adopt(instance, reinterpret_cast<native_handle_type>(h), detail::io_handle::kind::stream);
+  return instance;
 }
 
 listener::listener(listener&& o) noexcept
@@ -84,7 +88,8 @@ listener::listener(listener&& o) noexcept
       backend_(o.backend_),
       name_(std::move(o.name_)),
       wide_name_(std::move(o.wide_name_)),
-      opt_(o.opt_) {}
+      opt_(o.opt_),
+      open_(std::exchange(o.open_, false)) {}
 
 listener& listener::operator=(listener&& o) noexcept {
   if (this != &o) {
@@ -94,31 +99,43 @@ listener& listener::operator=(listener&& o) noexcept {
     name_ = std::move(o.name_);
     wide_name_ = std::move(o.wide_name_);
     opt_ = o.opt_;
+    open_ = std::exchange(o.open_, false);
   }
   return *this;
 }
 
 void listener::close() noexcept {
+  open_ = false;
   if (spare_.fd >= 0) backend_->close(spare_);
 }
 
 task<stream> listener::accept() {
   for (;;) {
     if (!is_open()) throw_errno(EBADF, "accept " + name_);
+    // No instance: making the last one failed (out of resources); try again now.
+    if (spare_.fd < 0) spare_ = create_instance(false);
+    const void* const waited_on = spare_.impl;
     const int r = co_await connect_pipe_awaiter(*backend_, spare_);
-    // EPIPE (ERROR_NO_DATA): a client connected and left before we got to it. The instance is
-    // spent either way; a fresh one replaces it.
+    // Closed meanwhile: whatever the pipe said (a closed instance may report a broken pipe),
+    // this accept is over, and no new instance may bring the listener back.
+    if (!is_open()) throw_errno(ECANCELED, "accept " + name_);
+    // Two accepts at once wait on the same instance and both wake when a client connects: the
+    // one that finds the instance already handed out waits on the next one.
+    if (spare_.impl != waited_on) continue;
+    // EPIPE (ERROR_NO_DATA): a client connected and left before we got to it.
     if (r < 0 && r != -EPIPE) throw_errno(-r, "accept " + name_);
     detail::io_handle connected = std::exchange(spare_, {});
-    try {
-      add_instance(false);
-    } catch (...) {
-      backend_->close(connected);
-      throw;
-    }
     if (r < 0) {
       backend_->close(connected);
       continue;
+    }
+    // The next instance now, so that clients never find the pipe busy. If it cannot be made,
+    // this client is still served; the next accept tries again.
+    try {
+      spare_ = create_instance(false);
+    } catch (const std::system_error& e) {
+      std::fprintf(stderr, "coronet: accept %s: %s; the next accept tries again\n", name_.c_str(),
+                   e.what());
     }
     co_return stream(*backend_, connected, name_);
   }

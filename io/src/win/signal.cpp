@@ -71,11 +71,18 @@ bool deliver(registry& r, int sig) {
   for (auto it = r.waiters.begin(); it != r.waiters.end(); ++it) {
     if (!contains((*it)->signals, sig)) continue;
     std::shared_ptr<waiter_state> w = *it;
-    r.waiters.erase(it);
+    bool posted = false;
+    try {
+      posted = w->sched.post([w] {
+        if (auto h = std::exchange(w->handle, {})) h.resume();
+      });
+    } catch (...) {
+      // No memory for the message: this waiter cannot be told; the signal stays pending.
+    }
+    // A scheduler that has ended cannot resume its waiter either: try the next one.
+    if (!posted) continue;
     w->got = sig;
-    w->sched.post([w] {
-      if (auto h = std::exchange(w->handle, {})) h.resume();
-    });
+    r.waiters.erase(it);
     return true;
   }
   return false;
@@ -84,9 +91,22 @@ bool deliver(registry& r, int sig) {
 BOOL WINAPI on_console_event(DWORD event) {
   const int sig = signal_of(event);
   registry& r = reg();
-  std::lock_guard lock(r.m);
-  if (!contains(r.handled, sig)) return FALSE;  // the default: end the process
-  if (!deliver(r, sig)) r.pending.push_back(sig);
+  {
+    std::lock_guard lock(r.m);
+    if (!contains(r.handled, sig)) return FALSE;  // the default: end the process
+    if (!deliver(r, sig)) {
+      try {
+        r.pending.push_back(sig);
+      } catch (...) {
+        return FALSE;  // cannot keep it: let the default handling end the process
+      }
+    }
+  }
+  // For these three, Windows ends the process as soon as the handler returns (after at most
+  // 5 s it does so anyway): wait here so that the program's own shutdown gets to run. Its
+  // exit ends this thread with the process, as libuv does.
+  if (event == CTRL_CLOSE_EVENT || event == CTRL_LOGOFF_EVENT || event == CTRL_SHUTDOWN_EVENT)
+    ::Sleep(INFINITE);
   return TRUE;
 }
 

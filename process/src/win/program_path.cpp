@@ -39,8 +39,41 @@ bool is_absolute(std::wstring_view p) {
 
 }  // namespace
 
+namespace {
+
+bool ends_with_nocase(std::wstring_view s, std::wstring_view suffix) {
+  if (s.size() < suffix.size()) return false;
+  s.remove_prefix(s.size() - suffix.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    wchar_t c = s[i];
+    if (c >= L'A' && c <= L'Z') c = wchar_t(c + 32);
+    if (c != suffix[i]) return false;
+  }
+  return true;
+}
+
+// CreateProcessW runs a batch file through cmd.exe, which parses the command line with rules
+// of its own: arguments quoted for the C runtime can then inject commands ("BatBadBut",
+// CVE-2024-27980 in Node). Node refuses them without `shell`; so does coronet: spawn "cmd" with
+// {"/d", "/s", "/c", ...} and quote for cmd deliberately.
+std::wstring refuse_batch(std::wstring found, const std::string& what) {
+  if (ends_with_nocase(found, L".bat") || ends_with_nocase(found, L".cmd"))
+    throw_errno(EINVAL, what + ": batch files run through cmd.exe; spawn cmd /c explicitly");
+  return found;
+}
+
+std::wstring search(const std::string& program, const environment& env, const std::string& cwd);
+
+}  // namespace
+
 std::wstring find_program(const std::string& program, const environment& env,
                           const std::string& cwd) {
+  return refuse_batch(search(program, env, cwd), "spawn " + program);
+}
+
+namespace {
+
+std::wstring search(const std::string& program, const environment& env, const std::string& cwd) {
   if (program.empty()) throw_errno(ENOENT, "spawn ''");
   const std::string what = "spawn " + program;
   const std::wstring name = widen(program, what);
@@ -76,5 +109,7 @@ std::wstring find_program(const std::string& program, const environment& env,
   }
   throw_errno(ENOENT, what);
 }
+
+}  // namespace
 
 }  // namespace coronet::process::detail
