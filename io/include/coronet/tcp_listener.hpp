@@ -17,10 +17,10 @@
 namespace coronet::tcp {
 
 struct listen_options {
-  int backlog = 511;  // Node's default
+  int backlog = 511;          // Node's default
   bool reuse_address = true;  // POSIX only: Windows binds with SO_EXCLUSIVEADDRUSE instead
-  bool reuse_port = false;  // SO_REUSEPORT: several listeners on one port (not on Windows)
-  bool v6_only = false;     // an IPv6 listener also takes IPv4 connections unless set
+  bool reuse_port = false;    // SO_REUSEPORT: several listeners on one port (not on Windows)
+  bool v6_only = false;       // an IPv6 listener also takes IPv4 connections unless set
 };
 
 class listener : public detail::socket_listener {
