@@ -16,33 +16,17 @@
 #include <cstdlib>
 #include <string>
 
+#include "../channel_variables.hpp"
 #include "coronet/detail/native.hpp"
 #include "coronet/error.hpp"
 
 namespace coronet::process {
 
 std::optional<channel> parent_channel() {
-  const char* fd_var = std::getenv("NODE_CHANNEL_FD");
-  if (!fd_var) return std::nullopt;
-  const std::string fd_text = fd_var;
-  const char* mode_var = std::getenv("NODE_CHANNEL_SERIALIZATION_MODE");
-  const std::string mode = mode_var ? mode_var : "json";
-  // Taken out before anything can fail, so that a program started from here never inherits a
-  // channel variable naming a descriptor it does not have. Both copies of the environment: the
-  // C runtime's (getenv) and the process's (which spawn() passes on).
-  for (const auto* name : {L"NODE_CHANNEL_FD", L"NODE_CHANNEL_SERIALIZATION_MODE"}) {
-    ::_wputenv_s(name, L"");
-    ::SetEnvironmentVariableW(name, nullptr);
-  }
-
-  const std::string what = "parent channel NODE_CHANNEL_FD=" + fd_text;
-  int fd = -1;
-  const auto [end, ec] = std::from_chars(fd_text.data(), fd_text.data() + fd_text.size(), fd);
-  if (ec != std::errc() || end != fd_text.data() + fd_text.size() || fd < 0)
-    throw_errno(EINVAL, what);
-  if (mode != "json")
-    throw_error(std::make_error_code(std::errc::protocol_not_supported),
-                what + ": serialization '" + mode + "' (coronet speaks 'json')");
+  const std::optional<detail::channel_variables> v = detail::take_channel_variables();
+  if (!v) return std::nullopt;
+  const int fd = v->fd;
+  const std::string& what = v->what;
 
   const intptr_t os = ::_get_osfhandle(fd);
   if (os == -1 || os == -2) throw_errno(EBADF, what);  // -2: a standard stream with no handle
