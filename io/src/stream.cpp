@@ -42,6 +42,30 @@ std::size_t read_some_awaiter::await_resume() {
   return std::size_t(r);
 }
 
+receive_awaiter::receive_awaiter(stream& s) : op_awaiter(s.backend()), s_(s) {}
+
+// A buffer still held here was lent for an operation whose result never reached the caller:
+// the awaiting coroutine was destroyed (the base destructor has waited for the kernel by now)
+// or await_resume threw.
+receive_awaiter::~receive_awaiter() {
+  settle();  // before giving back a buffer the kernel may still fill
+  if (buf_.data) s_.backend().give_back(std::exchange(buf_, {}));
+}
+
+void receive_awaiter::start() {
+  s_.backend().recv_lent(op_, s_.handle(), buf_);
+}
+
+received receive_awaiter::await_resume() {
+  const int r = result();
+  if (r <= 0) {
+    if (buf_.data) s_.backend().give_back(std::exchange(buf_, {}));
+    if (r < 0) throw_errno(-r, stream_context(s_, "read"));
+    return {};
+  }
+  return received(s_.backend(), std::exchange(buf_, {}), std::size_t(r));
+}
+
 template <bool Write>
 transfer_all_awaiter<Write>::transfer_all_awaiter(stream& s, buffer buf)
     : base(s.backend()), s_(s), buf_(buf) {}

@@ -1,6 +1,5 @@
 #include "echo_server.hpp"
 
-#include <array>
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -12,10 +11,13 @@ namespace sample {
 
 coronet::task<> echo(coronet::stream socket, echo_server_options options) {
   say(options.connected);
-  std::array<char, 16384> buf;
   try {
-    while (std::size_t n = co_await socket.read_some(buf)) {
-      const std::string_view data(buf.data(), n);
+    // receive(), not read_some into a buffer of our own: a connection waiting for its client
+    // then holds no read buffer (on io_uring the kernel picks one when data arrives).
+    for (;;) {
+      coronet::received chunk = co_await socket.receive();
+      if (!chunk) break;
+      const std::string_view data = chunk.view();
       if (!options.quiet) say("receive: " + std::string(data));
       co_await socket.write_all(data);
       if (!options.quiet) say("send: " + std::string(data));

@@ -26,6 +26,7 @@
 
 #include "coronet/detail/io_backend.hpp"
 #include "coronet/detail/op_awaiter.hpp"
+#include "coronet/received.hpp"
 #include "coronet/socket_address.hpp"
 
 namespace coronet {
@@ -51,6 +52,18 @@ class read_some_awaiter : public op_awaiter<read_some_awaiter> {
  private:
   stream& s_;
   std::span<std::byte> buf_;
+};
+
+class receive_awaiter : public op_awaiter<receive_awaiter> {
+ public:
+  explicit receive_awaiter(stream& s);
+  ~receive_awaiter();
+  void start();
+  received await_resume();
+
+ private:
+  stream& s_;
+  lent_buffer buf_;
 };
 
 // Loops over the backend's partial transfers without resuming the coroutine in between.
@@ -97,6 +110,10 @@ class stream {
   [[nodiscard]] detail::read_some_awaiter read_some(std::span<char> buf) {
     return {*this, std::as_writable_bytes(buf)};
   }
+  // Whatever arrives next, in a buffer the scheduler lends (see received.hpp): no buffer is held
+  // while waiting, on io_uring. An empty result means end of stream. Cancel safe like read_some.
+  // Do not mix with a read_some/read_exact pending at the same time on the same stream.
+  [[nodiscard]] detail::receive_awaiter receive() { return detail::receive_awaiter(*this); }
   // Exactly buf.size() bytes, or std::system_error(coronet::error::end_of_stream).
   [[nodiscard]] detail::transfer_all_awaiter<false> read_exact(std::span<std::byte> buf) {
     return {*this, buf};

@@ -1,6 +1,9 @@
 // The io_uring backend: every operation is one SQE whose user_data is the operation record; its
 // CQE completes it. Submission is batched: SQEs queued while coroutines run go to the kernel in
-// the one io_uring_enter of the next run_once, which also waits for completions.
+// the one io_uring_enter of the next run_once, which also waits for completions. Two kinds of
+// descriptor get a standing multishot request instead, whose CQEs are queued per descriptor
+// until someone awaits them: listeners (multishot accept) and streams read with receive()
+// (multishot receive into the provided-buffer ring).
 #include <liburing.h>
 #include <poll.h>
 #include <sys/eventfd.h>
@@ -16,10 +19,10 @@
 #include <memory>
 #include <string>
 #include <system_error>
-#include <unordered_set>
 #include <utility>
 #include <vector>
 
+#include "buffer_ring.hpp"
 #include "coronet/detail/io_backend.hpp"
 #include "coronet/error.hpp"
 
@@ -32,23 +35,71 @@ constexpr __u64 k_wake = 2;    // the eventfd read that wake() completes
 
 int timeout_tag;  // backend_data of timeout operations, whose expiry (-ETIME) is success
 
+constexpr unsigned short k_buffer_group = 0;  // the provided-buffer ring's group id
+
+// What the backend keeps for a descriptor served by a standing multishot request (io_handle's
+// impl). Listed in the backend, so that teardown finds those whose multishot had not ended yet.
+struct handle_state {
+  enum class kind : unsigned char { acceptor, receiver };
+  explicit handle_state(kind k, int f) noexcept : type(k), fd(f) {}
+  kind type;
+  int fd;
+  bool armed = false;    // the multishot request is in the kernel
+  bool closing = false;  // close() ran: delete once the multishot has ended
+  handle_state* prev = nullptr;
+  handle_state* next = nullptr;
+};
+
 // A listener served by one multishot accept: the kernel accepts every connection as it arrives
 // and posts a CQE for each, so the accept loop costs no SQE per connection. Connections accepted
 // while nobody awaits accept() wait here; past k_backlog, the multishot is cancelled and the
 // kernel's own backlog takes over until the queue drains.
-struct acceptor {
+struct acceptor : handle_state {
   static constexpr std::size_t k_backlog = 128;
-  int fd = -1;
-  bool armed = false;    // a multishot accept is in the kernel
-  bool closing = false;  // close() ran: delete once the multishot has ended
+  explicit acceptor(int f) noexcept : handle_state(kind::acceptor, f) {}
   std::deque<int> ready;
   std::deque<operation*> waiting;
 };
 
-// The user_data of a multishot accept: the acceptor's address with the low bit set, which no
+// A stream read with receive(): one multishot receive draws a ring buffer for each arrival.
+// What arrives while nobody waits is queued; past k_backlog queued chunks the multishot is
+// cancelled, so that one slow reader cannot drain the ring every other stream shares, and re-armed
+// once the reader has caught up. read_some on such a stream copies from the same queue, so the
+// two ways of reading never reorder bytes.
+struct receiver : handle_state {
+  static constexpr std::size_t k_backlog = 8;
+  static constexpr unsigned k_no_buffer = ~0u;
+  explicit receiver(int f) noexcept : handle_state(kind::receiver, f) {}
+  struct chunk {
+    int res;               // bytes (from offset 0 of the buffer), 0 at end of stream, or -errno
+    std::uint32_t offset;  // bytes already copied out by read_some
+    unsigned id;           // ring buffer, or k_no_buffer
+  };
+  std::vector<chunk> ready;  // from `head` on; empty (no allocation) while idle
+  std::size_t head = 0;
+  operation* waiting = nullptr;
+  std::size_t queued() const noexcept { return ready.size() - head; }
+};
+
+// Where a read waiting on a receiver wants its data (in operation::backend_scratch): a lent
+// buffer (`out`), or a copy into the caller's buffer.
+struct receive_wait {
+  void* target;  // lent_buffer* when `lend`, else the destination bytes
+  std::uint32_t len;
+  std::uint32_t lend;
+};
+static_assert(sizeof(receive_wait) <= sizeof(operation::backend_scratch));
+
+receive_wait wait_of(const operation& op) noexcept {
+  receive_wait w;
+  std::memcpy(&w, op.backend_scratch, sizeof w);
+  return w;
+}
+
+// The user_data of a multishot request: the state's address with the low bit set, which no
 // operation record (aligned) has.
-__u64 acceptor_tag(acceptor* a) {
-  return reinterpret_cast<std::uintptr_t>(a) | 1u;
+__u64 state_tag(handle_state* s) {
+  return reinterpret_cast<std::uintptr_t>(s) | 1u;
 }
 
 bool kernel_at_least(int major, int minor) {
@@ -82,20 +133,27 @@ class uring_backend final : public io_backend {
     unsigned seen = 0;
     io_uring_for_each_cqe(&ring_, head, cqe) {
       ++seen;
-      if ((cqe->user_data & 1u) && cqe->res >= 0) ::close(cqe->res);
+      // A multishot accept's result is a descriptor; a multishot receive's is a byte count.
+      if ((cqe->user_data & 1u) && cqe->res >= 0 &&
+          state_of(cqe->user_data)->type == handle_state::kind::acceptor)
+        ::close(cqe->res);
     }
     io_uring_cq_advance(&ring_, seen);
+    buffers_.teardown(ring_);
     io_uring_queue_exit(&ring_);
     ::close(wake_fd_);
-    // Acceptors closed while their multishot was still ending; no CQE will come for them now.
-    for (acceptor* a : acceptors_) {
-      for (int fd : a->ready) ::close(fd);
-      delete a;
+    // States closed while their multishot was still ending; no CQE will come for them now.
+    while (states_) {
+      handle_state* s = states_;
+      if (s->type == handle_state::kind::acceptor)
+        for (int fd : static_cast<acceptor*>(s)->ready) ::close(fd);
+      destroy(s);
     }
   }
 
   std::string_view name() const noexcept override { return "io_uring"; }
   bool multishot_accept() const noexcept override { return multishot_accept_; }
+  bool lends_on_arrival() const noexcept override { return buffers_.ready(); }
 
   void run_once(bool block) override {
     if (rearm_needed_) rearm();
@@ -136,9 +194,14 @@ class uring_backend final : public io_backend {
     if (!op.pending) return;
     op.cancel_requested = true;
     if (op.backend_data && op.backend_data != &timeout_tag) {
-      // Waiting on a multishot acceptor: the kernel holds nothing of this operation.
-      auto* a = static_cast<acceptor*>(op.backend_data);
-      std::erase(a->waiting, &op);
+      // Waiting on a multishot request: the kernel holds nothing of this operation, and what
+      // arrives later stays queued for the next reader.
+      auto* s = static_cast<handle_state*>(op.backend_data);
+      if (s->type == handle_state::kind::acceptor)
+        std::erase(static_cast<acceptor*>(s)->waiting, &op);
+      else if (static_cast<receiver*>(s)->waiting == &op)
+        static_cast<receiver*>(s)->waiting = nullptr;
+      op.backend_data = nullptr;
       complete(op, -ECANCELED);
       return;
     }
@@ -162,7 +225,7 @@ class uring_backend final : public io_backend {
 
   void close(io_handle& h) noexcept override {
     if (h.fd < 0) return;
-    if (h.impl) close_acceptor(static_cast<acceptor*>(h.impl));
+    if (h.impl) close_state(static_cast<handle_state*>(h.impl));
     h.impl = nullptr;
     if (sync_cancel_ && close_now(h.fd)) {
       h.fd = -1;
@@ -192,12 +255,7 @@ class uring_backend final : public io_backend {
 
   void accept(operation& op, io_handle& h, sockaddr* addr, socklen_t* len) override {
     if (multishot_accept_) {
-      if (!h.impl) {
-        auto* fresh = new acceptor;
-        fresh->fd = h.fd;
-        acceptors_.insert(fresh);
-        h.impl = fresh;
-      }
+      if (!h.impl) h.impl = adopt_state(new acceptor(h.fd));
       auto* a = static_cast<acceptor*>(h.impl);
       // The peer address comes from getpeername() at delivery: a multishot accept has one
       // address buffer for all its connections.
@@ -224,6 +282,10 @@ class uring_backend final : public io_backend {
     io_uring_sqe_set_data(sqe, &op);
   }
   void recv(operation& op, io_handle& h, void* buf, std::size_t len) override {
+    if (h.impl) {  // the stream has a multishot receive: read from its queue
+      wait(op, *static_cast<receiver*>(h.impl), receive_wait{buf, clamp(len), 0});
+      return;
+    }
     io_uring_sqe* sqe = get_sqe();
     io_uring_prep_recv(sqe, h.fd, buf, len, 0);
     io_uring_sqe_set_data(sqe, &op);
@@ -243,6 +305,28 @@ class uring_backend final : public io_backend {
     io_uring_prep_write(sqe, h.fd, buf, unsigned(len), __u64(-1));
     io_uring_sqe_set_data(sqe, &op);
   }
+  void recv_lent(operation& op, io_handle& h, lent_buffer& out) override {
+    if (!buffers_tried_) {
+      buffers_tried_ = true;
+      if (multishot_recv_ && !buffers_.setup(ring_, k_buffer_group) && std::getenv("CORONET_DEBUG"))
+        std::fprintf(stderr, "coronet: no provided-buffer ring, receive() uses pool blocks\n");
+    }
+    // Pipes and terminals have no multishot receive; nor do kernels without buffer rings.
+    if (!buffers_.ready() || h.type != io_handle::kind::socket) {
+      io_backend::recv_lent(op, h, out);
+      return;
+    }
+    if (!h.impl) h.impl = adopt_state(new receiver(h.fd));
+    wait(op, *static_cast<receiver*>(h.impl), receive_wait{&out, 0, 1});
+  }
+
+  void give_back(const lent_buffer& b) noexcept override {
+    if (b.id == k_pool_id)
+      return_block(b.data);
+    else
+      buffers_.recycle(b.id);
+  }
+
   void poll(operation& op, io_handle& h, short events) override {
     io_uring_sqe* sqe = get_sqe();
     io_uring_prep_poll_add(sqe, h.fd, unsigned(events));
@@ -307,6 +391,8 @@ class uring_backend final : public io_backend {
     cancel_fd_ = kernel_at_least(5, 19);
     sync_cancel_ = kernel_at_least(6, 0);  // IORING_REGISTER_SYNC_CANCEL
     multishot_accept_ = cancel_fd_ && !std::getenv("CORONET_NO_MULTISHOT");
+    // Multishot receive arrived with 6.0 (buffer rings with 5.19); the probe cannot see it.
+    multishot_recv_ = kernel_at_least(6, 0) && !std::getenv("CORONET_NO_MULTISHOT");
   }
 
   // Closes `fd` before returning, so that its port or path is free and its peer sees the close
@@ -350,7 +436,7 @@ class uring_backend final : public io_backend {
       return;
     }
     io_uring_prep_multishot_accept(sqe, a.fd, nullptr, nullptr, SOCK_CLOEXEC);
-    io_uring_sqe_set_data64(sqe, acceptor_tag(&a));
+    io_uring_sqe_set_data64(sqe, state_tag(&a));
     a.armed = true;
   }
 
@@ -359,8 +445,15 @@ class uring_backend final : public io_backend {
     if (wake_unarmed_) arm_wake();
     for (operation* op : std::exchange(deferred_cancels_, {}))
       if (op->pending) submit_cancel(*op);
-    for (acceptor* a : acceptors_)
-      if (!a->armed && !a->closing && !a->waiting.empty()) arm(*a);
+    for (handle_state* s = states_; s; s = s->next) {
+      if (s->armed || s->closing) continue;
+      if (s->type == handle_state::kind::acceptor) {
+        auto* a = static_cast<acceptor*>(s);
+        if (!a->waiting.empty()) arm(*a);
+      } else if (static_cast<receiver*>(s)->waiting) {
+        arm(*static_cast<receiver*>(s));
+      }
+    }
   }
 
   void deliver(operation& op, int fd) noexcept {
@@ -392,7 +485,7 @@ class uring_backend final : public io_backend {
         if (a.armed && a.ready.size() >= acceptor::k_backlog) {
           io_uring_sqe* sqe = try_get_sqe();
           if (sqe) {
-            io_uring_prep_cancel64(sqe, acceptor_tag(&a), 0);
+            io_uring_prep_cancel64(sqe, state_tag(&a), 0);
             io_uring_sqe_set_data64(sqe, k_ignore);
           }
         }
@@ -407,6 +500,13 @@ class uring_backend final : public io_backend {
     if (!a.armed && !a.waiting.empty() && res != -EMFILE && res != -ENFILE) arm(a);
   }
 
+  void close_state(handle_state* s) noexcept {
+    if (s->type == handle_state::kind::acceptor)
+      close_acceptor(static_cast<acceptor*>(s));
+    else
+      close_receiver(static_cast<receiver*>(s));
+  }
+
   void close_acceptor(acceptor* a) noexcept {
     a->closing = true;
     for (int fd : a->ready) ::close(fd);
@@ -419,9 +519,177 @@ class uring_backend final : public io_backend {
     if (!a->armed) destroy(a);  // else on_accepted does, when the cancelled multishot ends
   }
 
-  void destroy(acceptor* a) noexcept {
-    acceptors_.erase(a);
-    delete a;
+  handle_state* adopt_state(handle_state* s) noexcept {
+    s->next = states_;
+    if (states_) states_->prev = s;
+    states_ = s;
+    return s;
+  }
+
+  void destroy(handle_state* s) noexcept {
+    if (s->prev)
+      s->prev->next = s->next;
+    else
+      states_ = s->next;
+    if (s->next) s->next->prev = s->prev;
+    if (s->type == handle_state::kind::acceptor)
+      delete static_cast<acceptor*>(s);
+    else
+      delete static_cast<receiver*>(s);
+  }
+
+  static handle_state* state_of(__u64 data) noexcept {
+    return reinterpret_cast<handle_state*>(static_cast<std::uintptr_t>(data & ~__u64(1)));
+  }
+
+  static std::uint32_t clamp(std::size_t len) noexcept {
+    return len > 0x7fffffffu ? 0x7fffffffu : std::uint32_t(len);
+  }
+
+  // --- multishot receive -------------------------------------------------------------------
+
+  // A read (receive or read_some) on a stream with a receiver: served from the queue at once,
+  // or when the next chunk arrives.
+  void wait(operation& op, receiver& r, receive_wait w) noexcept {
+    std::memcpy(op.backend_scratch, &w, sizeof w);
+    if (r.queued() != 0) {
+      hand_front(r, op);
+      return;
+    }
+    if (r.waiting) {  // two reads at once on one stream: documented as unsupported
+      complete(op, -EALREADY);
+      return;
+    }
+    op.backend_data = &r;
+    r.waiting = &op;
+    if (!r.armed) arm(r);
+  }
+
+  void arm(receiver& r) noexcept {
+    io_uring_sqe* sqe = try_get_sqe();
+    if (!sqe) {
+      rearm_needed_ = true;
+      return;
+    }
+    io_uring_prep_recv_multishot(sqe, r.fd, nullptr, 0, 0);
+    sqe->flags |= IOSQE_BUFFER_SELECT;
+    sqe->buf_group = k_buffer_group;
+    io_uring_sqe_set_data64(sqe, state_tag(&r));
+    r.armed = true;
+  }
+
+  // Hand the front chunk (or, for read_some, what fits of it) to `op` and complete it.
+  void hand_front(receiver& r, operation& op) noexcept {
+    receiver::chunk& c = r.ready[r.head];
+    const receive_wait w = wait_of(op);
+    op.backend_data = nullptr;
+    int result = c.res;
+    bool used_up = true;
+    if (c.res > 0) {
+      std::byte* data = buffers_.buffer(c.id) + c.offset;
+      const std::uint32_t avail = std::uint32_t(c.res) - c.offset;
+      if (w.lend) {
+        *static_cast<lent_buffer*>(w.target) = lent_buffer{data, avail, c.id};
+        result = int(avail);
+      } else {
+        const std::uint32_t n = avail < w.len ? avail : w.len;
+        std::memcpy(w.target, data, n);
+        c.offset += n;
+        result = int(n);
+        used_up = c.offset == std::uint32_t(c.res);
+        if (used_up) buffers_.recycle(c.id);
+      }
+    }
+    if (used_up && ++r.head == r.ready.size()) {
+      r.ready.clear();
+      r.head = 0;
+    }
+    complete(op, result);
+  }
+
+  // The ring is empty (ENOBUFS): the waiting read gets a one-shot receive into a pool block (or
+  // straight into read_some's buffer), so a reader never waits on buffers other streams hold.
+  void receive_without_ring(receiver& r) noexcept {
+    operation& op = *std::exchange(r.waiting, nullptr);
+    op.backend_data = nullptr;
+    receive_wait w = wait_of(op);
+    void* target = w.target;
+    std::uint32_t len = w.len;
+    if (w.lend) {
+      auto& out = *static_cast<lent_buffer*>(w.target);
+      try {
+        out = take_block();
+      } catch (...) {
+        complete(op, -ENOMEM);
+        return;
+      }
+      target = out.data;
+      len = out.capacity;
+    }
+    io_uring_sqe* sqe = try_get_sqe();
+    if (!sqe) {
+      complete(op, -EBUSY);  // the caller gives back the block it holds
+      return;
+    }
+    io_uring_prep_recv(sqe, r.fd, target, len, 0);
+    io_uring_sqe_set_data(sqe, &op);
+  }
+
+  // One CQE of a multishot receive: bytes in a ring buffer, end of stream (0) or an error; `more`
+  // is false when the request ended (end of stream, error, ENOBUFS, cancellation).
+  void on_received(receiver& r, int res, unsigned flags) noexcept {
+    const bool more = (flags & IORING_CQE_F_MORE) != 0;
+    const bool has_buffer = (flags & IORING_CQE_F_BUFFER) != 0;
+    const unsigned id = flags >> IORING_CQE_BUFFER_SHIFT;
+    if (!more) r.armed = false;
+    if (has_buffer) buffers_.taken();
+    if (r.closing) {
+      if (has_buffer) buffers_.recycle(id);
+      if (!r.armed) destroy(&r);
+      return;
+    }
+    if (res == -ENOBUFS) {
+      if (r.waiting) receive_without_ring(r);
+      return;
+    }
+    if (res != -ECANCELED) {  // ECANCELED: the back-pressure cancel below; nothing to report
+      if (res > 0 && !has_buffer) res = -EIO;  // cannot happen with IOSQE_BUFFER_SELECT
+      try {
+        r.ready.push_back(receiver::chunk{res, 0, has_buffer ? id : receiver::k_no_buffer});
+      } catch (...) {  // no memory to queue it: the data is lost, so the stream must fail
+        if (has_buffer) buffers_.recycle(id);
+        r.ready.clear();
+        r.head = 0;
+        r.ready.shrink_to_fit();
+        try {
+          r.ready.push_back(receiver::chunk{-ENOMEM, 0, receiver::k_no_buffer});
+        } catch (...) {
+        }
+      }
+    }
+    if (r.waiting && r.queued() != 0) hand_front(r, *std::exchange(r.waiting, nullptr));
+    if (r.armed && r.queued() >= receiver::k_backlog) {
+      io_uring_sqe* sqe = try_get_sqe();
+      if (sqe) {
+        io_uring_prep_cancel64(sqe, state_tag(&r), 0);
+        io_uring_sqe_set_data64(sqe, k_ignore);
+      }
+    }
+    // Someone still waits and the request has ended without ending the stream: re-arm.
+    if (!r.armed && r.waiting) arm(r);
+  }
+
+  void close_receiver(receiver* r) noexcept {
+    r->closing = true;
+    for (std::size_t i = r->head; i < r->ready.size(); ++i)
+      if (r->ready[i].id != receiver::k_no_buffer) buffers_.recycle(r->ready[i].id);
+    r->ready.clear();
+    r->head = 0;
+    if (operation* op = std::exchange(r->waiting, nullptr)) {
+      op->backend_data = nullptr;
+      complete(*op, -ECANCELED);
+    }
+    if (!r->armed) destroy(r);  // else on_received does, when the cancelled multishot ends
   }
 
   io_uring_sqe* try_get_sqe() noexcept {
@@ -454,8 +722,11 @@ class uring_backend final : public io_backend {
         continue;
       }
       if (data & 1u) {
-        on_accepted(*reinterpret_cast<acceptor*>(static_cast<std::uintptr_t>(data & ~__u64(1))),
-                    cqe_res, (cqe_flags & IORING_CQE_F_MORE) != 0);
+        handle_state* st = state_of(data);
+        if (st->type == handle_state::kind::acceptor)
+          on_accepted(*static_cast<acceptor*>(st), cqe_res, (cqe_flags & IORING_CQE_F_MORE) != 0);
+        else
+          on_received(*static_cast<receiver*>(st), cqe_res, cqe_flags);
         continue;
       }
       auto* op = reinterpret_cast<operation*>(static_cast<std::uintptr_t>(data));
@@ -475,7 +746,10 @@ class uring_backend final : public io_backend {
   bool wake_unarmed_ = false;
   bool rearm_needed_ = false;
   std::vector<operation*> deferred_cancels_;
-  std::unordered_set<acceptor*> acceptors_;
+  bool multishot_recv_ = false;
+  bool buffers_tried_ = false;  // the ring is set up at the first receive()
+  handle_state* states_ = nullptr;
+  buffer_ring buffers_;
 };
 
 }  // namespace

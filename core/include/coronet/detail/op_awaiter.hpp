@@ -23,10 +23,7 @@ class op_awaiter {
 
   // A coroutine destroyed while suspended here (scheduler shutdown, an abandoned task) must not
   // free the buffer under the kernel: cancel and wait for the completion first.
-  ~op_awaiter() {
-    stop_callback_.reset();
-    if (op_.pending) loop_->cancel_and_wait(op_);
-  }
+  ~op_awaiter() { settle(); }
 
   bool await_ready() const noexcept { return false; }
 
@@ -52,6 +49,14 @@ class op_awaiter {
   }
 
  protected:
+  // Make sure the kernel is done with the operation. Derived awaiters whose destructors release
+  // what the operation used (a lent buffer) call it first; then the base destructor's call is a
+  // no-op.
+  void settle() noexcept {
+    stop_callback_.reset();
+    if (op_.pending) loop_->cancel_and_wait(op_);
+  }
+
   // The result as the caller should see it: a cancellation request that raced with a successful
   // completion keeps the success, so no received data is lost.
   int result() noexcept {

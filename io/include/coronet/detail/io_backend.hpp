@@ -11,11 +11,14 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
+#include <vector>
 
 #include "coronet/detail/event_loop.hpp"
 #include "coronet/detail/native.hpp"
 #include "coronet/detail/operation.hpp"
+#include "coronet/received.hpp"
 
 namespace coronet::detail {
 
@@ -59,10 +62,38 @@ class io_backend : public event_loop {
   virtual void accept_pipe(operation& op, io_handle& h) = 0;
 #endif
 
+  // Receive into a buffer the backend lends (stream::receive): completes with the byte count
+  // (0: end of stream) or -errno. `out`, which the caller keeps at a fixed address like `op`,
+  // names the lent buffer once op completes; whatever the result, the caller gives back a
+  // buffer `out` holds. The io_uring backend lends from a provided-buffer ring that the kernel
+  // draws from only when data arrives, served by one multishot receive per stream; the base
+  // version takes a block from a pool first and receives into it with recv().
+  virtual void recv_lent(operation& op, io_handle& h, lent_buffer& out);
+  // A buffer recv_lent() lent comes back (the `received` holding it was released).
+  virtual void give_back(const lent_buffer& b) noexcept;
+
   // Whether accept() is served by a multishot accept (io_uring, kernel >= 5.19). Informational.
   virtual bool multishot_accept() const noexcept {
     return false;
   }
+  // Whether recv_lent() waits without holding a buffer (io_uring with provided-buffer rings).
+  virtual bool lends_on_arrival() const noexcept {
+    return false;
+  }
+
+  ~io_backend() override;
+
+ protected:
+  // Blocks of k_block_size for the base recv_lent (and the io_uring backend when its ring is
+  // empty or unavailable). Freed blocks are kept for reuse, up to k_pool_keep of them.
+  static constexpr std::uint32_t k_block_size = 16384;
+  static constexpr std::uint32_t k_pool_id = 0xffffffffu;  // lent_buffer::id of pool blocks
+  lent_buffer take_block();
+  void return_block(std::byte* p) noexcept;
+
+ private:
+  static constexpr std::size_t k_pool_keep = 64;
+  std::vector<std::byte*> free_blocks_;
 };
 
 // Constructors of the two backends; each throws std::system_error when it cannot start.
