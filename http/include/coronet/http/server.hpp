@@ -53,7 +53,9 @@ struct server_options {
   std::chrono::milliseconds send_timeout{300'000};
   // Requests served on one connection before it is closed; zero: no limit.
   std::size_t max_requests_per_connection = 0;
-  // Bytes read from the socket at a time (per connection).
+  // Bytes handed to the parser at a time, which bounds the body pieces a handler reads. Reads
+  // land in buffers the scheduler lends (stream::receive, 16 KiB): a connection waiting for its
+  // next request holds none.
   std::size_t read_buffer_size = 16 * 1024;
   // A handler's exception, after its client got a 500. Empty: coronet::report_unhandled_exception.
   std::function<void(std::exception_ptr, const request&)> on_handler_error;
