@@ -26,8 +26,8 @@ class read_buffer {
   // Hands unparsed bytes to `p` and drops what it used. The buffer itself stays lent until the
   // next fill() or clear(): body pieces the parser handed out still point into it.
   std::size_t feed(parser& p) {
-    const std::size_t used = p.feed(reinterpret_cast<const char*>(chunk_.data()),
-                                    std::min(chunk_.size(), limit_));
+    const std::size_t used =
+        p.feed(reinterpret_cast<const char*>(chunk_.data()), std::min(chunk_.size(), limit_));
     chunk_.consume(used);
     return used;
   }

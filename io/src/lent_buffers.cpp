@@ -31,10 +31,12 @@ lent_buffer io_backend::take_block() {
     p = static_cast<std::byte*>(std::malloc(k_block_size));
     if (!p) throw std::bad_alloc();
   }
+  ++blocks_out_;
   return {p, k_block_size, k_pool_id};
 }
 
 void io_backend::return_block(std::byte* p) noexcept {
+  --blocks_out_;
   if (free_blocks_.size() < k_pool_keep) {
     try {
       free_blocks_.push_back(p);

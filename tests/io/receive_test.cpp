@@ -241,20 +241,49 @@ bool kernel_at_least_6_0() {
          (major > 6 || (major == 6 && minor >= 0));
 }
 
-// With buffer rings and multishot receive (kernel >= 6.0) a waiting receive holds no buffer.
-TEST(Receive, IoUringLendsOnlyOnArrival) {
-  if (backend_from_env() != "io_uring") GTEST_SKIP() << "io_uring backend only";
-  if (!kernel_at_least_6_0()) GTEST_SKIP() << "kernel < 6.0: receive() uses pool blocks";
+struct lent_counts {
+  bool lends_on_arrival = false;
+  std::size_t while_waiting = 0, while_held = 0, after_release = 0;
+};
+
+task<> hold_one(stream& s, std::vector<received>& held, event& got_all, std::size_t expected) {
+  received r = co_await s.receive();
+  held.push_back(std::move(r));
+  if (held.size() == expected) got_all.set();
+}
+
+// The point of receive(): connections that wait hold no buffer (on io_uring from kernel 6.0,
+// with buffer rings and multishot receive; on epoll, where a block is taken once readable).
+TEST(Receive, WaitingStreamsHoldNoBuffer) {
+  if (backend_from_env() == "io_uring" && !kernel_at_least_6_0())
+    GTEST_SKIP() << "kernel < 6.0: io_uring's receive() lends pool blocks while waiting";
   if (std::getenv("CORONET_NO_MULTISHOT")) GTEST_SKIP() << "CORONET_NO_MULTISHOT is set";
-  raw_pair p;
-  const bool lends = run([&]() -> task<bool> {
-    stream s(p.take_first(), socket_address());
-    CO_ASSERT(raw_send(p.peer(), "x", 1) == 1);
-    received r = co_await s.receive();
-    CO_ASSERT(r.view() == "x");
-    co_return detail::current_backend().lends_on_arrival();
+  constexpr std::size_t k_streams = 50;
+  std::vector<raw_pair> pairs(k_streams);
+  const lent_counts c = run([&]() -> task<lent_counts> {
+    lent_counts out;
+    detail::io_backend& b = detail::current_backend();
+    std::vector<stream> streams;
+    for (auto& p : pairs) streams.emplace_back(p.take_first(), socket_address());
+    std::vector<received> held;
+    event got_all;
+    task_group readers;
+    for (auto& s : streams) readers.spawn(hold_one(s, held, got_all, k_streams));
+    co_await next_turn();  // every reader is now waiting in receive()
+    out.lends_on_arrival = b.lends_on_arrival();
+    out.while_waiting = b.buffers_lent();
+    for (auto& p : pairs) CO_ASSERT(raw_send(p.peer(), "z", 1) == 1);
+    co_await got_all.wait();
+    out.while_held = b.buffers_lent();
+    held.clear();
+    out.after_release = b.buffers_lent();
+    co_await readers.join();
+    co_return out;
   });
-  EXPECT_TRUE(lends);
+  EXPECT_TRUE(c.lends_on_arrival);
+  EXPECT_EQ(c.while_waiting, 0u);
+  EXPECT_EQ(c.while_held, k_streams);
+  EXPECT_EQ(c.after_release, 0u);
 }
 #endif
 

@@ -278,6 +278,17 @@ class asio_backend final : public asio_loop {
     start(op, h, wait_type::wait_read, recv_call{h.fd, buf, clamp_len(len)});
   }
 
+  // receive(): a block is taken only when the socket is readable, and given back if the recv
+  // still would block, so a connection waiting for its peer holds no buffer here either.
+  bool lends_on_arrival() const noexcept override { return true; }
+  void recv_lent(operation& op, io_handle& h, lent_buffer& out) override {
+    if (h.type != io_handle::kind::socket) {
+      io_backend::recv_lent(op, h, out);
+      return;
+    }
+    start(op, h, wait_type::wait_read, lent_recv_call{this, h.fd, &out});
+  }
+
   void send(operation& op, io_handle& h, const void* buf, std::size_t len) override {
     start(op, h, wait_type::wait_write, send_call{h.fd, buf, clamp_len(len)});
   }
@@ -406,6 +417,24 @@ class asio_backend final : public asio_loop {
     op.backend_data = static_cast<backend_object*>(d);
     arm(d, single_target{&op}, w, std::move(call));
   }
+
+  struct lent_recv_call {
+    asio_backend* self;
+    int fd;
+    lent_buffer* out;
+    int operator()() const noexcept {
+      if (!out->data) {
+        try {
+          *out = self->take_block();
+        } catch (...) {
+          return -ENOMEM;
+        }
+      }
+      const int r = recv_call{fd, out->data, out->capacity}();
+      if (r == would_block) self->return_block(std::exchange(*out, {}).data);
+      return r;
+    }
+  };
 
   // Start one wait; if that fails (no memory), finish the operation with the error instead, so
   // that a started operation always completes exactly once.

@@ -154,6 +154,10 @@ class uring_backend final : public io_backend {
   std::string_view name() const noexcept override { return "io_uring"; }
   bool multishot_accept() const noexcept override { return multishot_accept_; }
   bool lends_on_arrival() const noexcept override { return buffers_.ready(); }
+  std::size_t buffers_lent() const noexcept override {
+    return io_backend::buffers_lent() +
+           (buffers_.ready() ? buffer_ring::k_entries - buffers_.available() : 0);
+  }
 
   void run_once(bool block) override {
     if (rearm_needed_) rearm();

@@ -76,9 +76,15 @@ class io_backend : public event_loop {
   virtual bool multishot_accept() const noexcept {
     return false;
   }
-  // Whether recv_lent() waits without holding a buffer (io_uring with provided-buffer rings).
+  // Whether recv_lent() waits without holding a buffer (io_uring with provided-buffer rings,
+  // and the epoll backend, which takes a block only once the socket is readable).
   virtual bool lends_on_arrival() const noexcept {
     return false;
+  }
+  // Buffers lent out now: held by `received` objects, queued for a reader, or (when
+  // !lends_on_arrival()) under a pending receive. For tests and diagnostics.
+  virtual std::size_t buffers_lent() const noexcept {
+    return blocks_out_;
   }
 
   ~io_backend() override;
@@ -94,6 +100,7 @@ class io_backend : public event_loop {
  private:
   static constexpr std::size_t k_pool_keep = 64;
   std::vector<std::byte*> free_blocks_;
+  std::size_t blocks_out_ = 0;
 };
 
 // Constructors of the two backends; each throws std::system_error when it cannot start.
