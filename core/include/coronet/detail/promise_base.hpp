@@ -6,10 +6,16 @@
 #include <exception>
 #include <stop_token>
 
+#include "coronet/detail/frame_allocator.hpp"
+
 namespace coronet::detail {
 
 class promise_base {
  public:
+  // Coroutine frames are recycled per thread (frame_allocator.hpp).
+  static void* operator new(std::size_t size) { return allocate_frame(size); }
+  static void operator delete(void* p, std::size_t size) noexcept { free_frame(p, size); }
+
   std::suspend_always initial_suspend() noexcept { return {}; }
 
   // Symmetric transfer to the awaiter: finishing a task costs no stack depth however long the
