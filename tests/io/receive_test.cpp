@@ -287,5 +287,43 @@ TEST(Receive, WaitingStreamsHoldNoBuffer) {
 }
 #endif
 
+// CORONET_SEND_ZC=N makes io_uring send writes of N bytes or more with SEND_ZC, whose operation
+// ends only at the kernel's notification; everything must still arrive, in order (the other
+// backends ignore the variable).
+TEST(Receive, ZeroCopySendsDeliverEverything) {
+  scoped_env zc("CORONET_SEND_ZC", "4096");
+  raw_pair p;
+  const std::vector<std::byte> data = pattern(8 << 20, 11);
+  auto got = run([&]() -> task<std::vector<std::byte>> {
+    stream reader(p.take_first(), socket_address());
+    stream writer(std::exchange(p.fds[1], -1), socket_address());
+    auto both = co_await when_all(receive_to_end(reader), send_all_and_close(writer, data));
+    co_return std::move(std::get<0>(both));
+  });
+  EXPECT_TRUE(got == data) << "got " << got.size() << " bytes of " << data.size();
+}
+
+task<std::vector<std::byte>> accept_and_receive(tcp::listener& l) {
+  stream s = co_await l.accept();
+  co_return co_await receive_to_end(s);
+}
+
+task<> connect_and_send(std::uint16_t port, std::span<const std::byte> data) {
+  stream s = co_await tcp::connect("127.0.0.1", port);
+  co_await send_all_and_close(s, data);
+}
+
+TEST(Receive, ZeroCopySendsOverTcpDeliverEverything) {
+  scoped_env zc("CORONET_SEND_ZC", "4096");
+  const std::vector<std::byte> data = pattern(8 << 20, 12);
+  auto got = run([&]() -> task<std::vector<std::byte>> {
+    auto server = tcp::listener::bind({"127.0.0.1", 0});
+    auto both =
+        co_await when_all(accept_and_receive(server), connect_and_send(server.port(), data));
+    co_return std::move(std::get<0>(both));
+  });
+  EXPECT_TRUE(got == data) << "got " << got.size() << " bytes of " << data.size();
+}
+
 }  // namespace
 }  // namespace coronet::test

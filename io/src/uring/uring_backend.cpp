@@ -34,6 +34,15 @@ constexpr __u64 k_ignore = 0;  // cancellations and closes: their outcome is see
 constexpr __u64 k_wake = 2;    // the eventfd read that wake() completes
 
 int timeout_tag;  // backend_data of timeout operations, whose expiry (-ETIME) is success
+int send_zc_tag;  // backend_data of zero-copy sends, which complete at their notification CQE
+
+// What a zero-copy send keeps in operation::backend_scratch, to be sent again without zero-copy
+// where the socket does not support it.
+struct zc_send {
+  const void* buf;
+  std::uint32_t len;
+  int fd;
+};
 
 constexpr unsigned short k_buffer_group = 0;  // the provided-buffer ring's group id
 
@@ -89,6 +98,7 @@ struct receive_wait {
   std::uint32_t lend;
 };
 static_assert(sizeof(receive_wait) <= sizeof(operation::backend_scratch));
+static_assert(sizeof(zc_send) <= sizeof(operation::backend_scratch));
 
 receive_wait wait_of(const operation& op) noexcept {
   receive_wait w;
@@ -197,7 +207,7 @@ class uring_backend final : public io_backend {
   void cancel(operation& op) noexcept override {
     if (!op.pending) return;
     op.cancel_requested = true;
-    if (op.backend_data && op.backend_data != &timeout_tag) {
+    if (op.backend_data && op.backend_data != &timeout_tag && op.backend_data != &send_zc_tag) {
       // Waiting on a multishot request: the kernel holds nothing of this operation, and what
       // arrives later stays queued for the next reader.
       auto* s = static_cast<handle_state*>(op.backend_data);
@@ -296,7 +306,16 @@ class uring_backend final : public io_backend {
   }
   void send(operation& op, io_handle& h, const void* buf, std::size_t len) override {
     io_uring_sqe* sqe = get_sqe();
-    io_uring_prep_send(sqe, h.fd, buf, len, MSG_NOSIGNAL);
+    if (send_zc_min_ && len >= send_zc_min_) {
+      // The kernel sends from `buf` itself: the operation (and so the caller's hold on the
+      // buffer) ends only with the notification CQE that follows the result.
+      io_uring_prep_send_zc(sqe, h.fd, buf, len, MSG_NOSIGNAL, 0);
+      op.backend_data = &send_zc_tag;
+      const zc_send z{buf, clamp(len), h.fd};
+      std::memcpy(op.backend_scratch, &z, sizeof z);
+    } else {
+      io_uring_prep_send(sqe, h.fd, buf, len, MSG_NOSIGNAL);
+    }
     io_uring_sqe_set_data(sqe, &op);
   }
   void read(operation& op, io_handle& h, void* buf, std::size_t len) override {
@@ -390,6 +409,7 @@ class uring_backend final : public io_backend {
         throw_errno(ENOSYS, std::string("io_uring: kernel lacks IORING_OP_") + name);
       }
     }
+    const bool has_send_zc = io_uring_opcode_supported(p, IORING_OP_SEND_ZC);
     io_uring_free_probe(p);
     // Cancelling by descriptor arrived with 5.19; the probe cannot see flags, so ask the kernel.
     cancel_fd_ = kernel_at_least(5, 19);
@@ -397,6 +417,10 @@ class uring_backend final : public io_backend {
     multishot_accept_ = cancel_fd_ && !std::getenv("CORONET_NO_MULTISHOT");
     // Multishot receive arrived with 6.0 (buffer rings with 5.19); the probe cannot see it.
     multishot_recv_ = kernel_at_least(6, 0) && !std::getenv("CORONET_NO_MULTISHOT");
+    // Zero-copy send (6.0) only when asked for: on loopback the receiving side copies anyway and
+    // the extra notification CQE made bulk transfers slower (docs/performance.md).
+    if (const char* zc = std::getenv("CORONET_SEND_ZC"); zc && has_send_zc)
+      send_zc_min_ = std::strtoul(zc, nullptr, 10);
   }
 
   // Closes `fd` before returning, so that its port or path is free and its peer sees the close
@@ -736,6 +760,24 @@ class uring_backend final : public io_backend {
       auto* op = reinterpret_cast<operation*>(static_cast<std::uintptr_t>(data));
       int res = cqe_res;
       if (op->backend_data == &timeout_tag && res == -ETIME) res = 0;
+      if (op->backend_data == &send_zc_tag) {
+        zc_send z;
+        std::memcpy(&z, op->backend_scratch, sizeof z);
+        if (cqe_flags & IORING_CQE_F_MORE) {  // the result; the notification comes next
+          op->result = res;
+          continue;
+        }
+        op->backend_data = nullptr;
+        if (cqe_flags & IORING_CQE_F_NOTIF) res = op->result;
+        if (res == -EOPNOTSUPP && !op->cancel_requested) {
+          // Not TCP (a Unix socket has no zero-copy): send it the usual way.
+          if (io_uring_sqe* sqe = try_get_sqe()) {
+            io_uring_prep_send(sqe, z.fd, z.buf, z.len, MSG_NOSIGNAL);
+            io_uring_sqe_set_data(sqe, op);
+            continue;
+          }
+        }
+      }
       complete(*op, res);
     }
   }
@@ -751,7 +793,8 @@ class uring_backend final : public io_backend {
   bool rearm_needed_ = false;
   std::vector<operation*> deferred_cancels_;
   bool multishot_recv_ = false;
-  bool buffers_tried_ = false;  // the ring is set up at the first receive()
+  std::size_t send_zc_min_ = 0;  // sends of at least this many bytes use SEND_ZC; 0: never
+  bool buffers_tried_ = false;   // the ring is set up at the first receive()
   handle_state* states_ = nullptr;
   buffer_ring buffers_;
 };
