@@ -18,7 +18,10 @@ namespace coronet::http::detail {
 class client_connection {
  public:
   client_connection(stream s, std::string key, const client_options& o, parse_limits limits)
-      : socket(std::move(s)), key(std::move(key)), in(o.read_buffer_size), reader(head, limits) {}
+      : socket(std::move(s)),
+        key(std::move(key)),
+        in(o.read_buffer_size, read_buffer::mode::owned),
+        reader(head, limits) {}
 
   stream socket;
   std::string key;  // "host:port"

@@ -45,7 +45,7 @@ connection::connection(std::shared_ptr<session> s, stream socket)
       server_(session_.server),
       socket_(std::move(socket)),
       parser_(req_, server_.limits),
-      in_(server_.options.read_buffer_size) {
+      in_(server_.options.read_buffer_size, read_buffer::mode::lent) {
   next = session_.connections;
   if (next) next->prev = this;
   session_.connections = this;

@@ -1,11 +1,18 @@
 // read_buffer: the bytes read from a connection and not yet parsed, shared by the server's and
 // the client's connections. The parser copies what it keeps (target, headers) and hands body
-// bytes out as views. The bytes sit in a buffer the scheduler lends (stream::receive), held only
-// until they are parsed: a keep-alive connection waiting for its next request holds none.
+// bytes out as views, valid until the next fill().
+//
+// Servers read into buffers the scheduler lends (stream::receive), held only until the next
+// fill(): a keep-alive connection waiting for its next request holds none. Clients read into a
+// buffer of their own: a pooled connection must show a server's close or stray bytes to a
+// MSG_PEEK (client_pool.cpp), which a standing multishot receive would swallow; and pooled
+// connections are few (max_idle_per_host).
 #pragma once
 
 #include <algorithm>
 #include <cstddef>
+#include <memory>
+#include <span>
 #include <utility>
 
 #include "coronet/received.hpp"
@@ -17,15 +24,27 @@ namespace coronet::http::detail {
 
 class read_buffer {
  public:
-  // The parser is fed at most `limit` bytes at a time, which bounds the body pieces it hands out.
-  explicit read_buffer(std::size_t limit) : limit_(limit) {}
+  enum class mode { lent, owned };
+  // The parser is fed at most `limit` bytes at a time, which bounds the body pieces it hands out
+  // (and in owned mode is the buffer's size).
+  read_buffer(std::size_t limit, mode m)
+      : limit_(limit), owned_(m == mode::owned ? new std::byte[limit] : nullptr) {}
 
-  bool empty() const noexcept { return chunk_.empty(); }
-  void clear() noexcept { chunk_.release(); }
+  bool empty() const noexcept { return chunk_.empty() && begin_ == end_; }
+  void clear() noexcept {
+    chunk_.release();
+    begin_ = end_ = 0;
+  }
 
-  // Hands unparsed bytes to `p` and drops what it used. The buffer itself stays lent until the
-  // next fill() or clear(): body pieces the parser handed out still point into it.
+  // Hands unparsed bytes to `p` and drops what it used. A lent buffer stays lent until the next
+  // fill() or clear(): body pieces the parser handed out still point into it.
   std::size_t feed(parser& p) {
+    if (owned_) {
+      const std::size_t used =
+          p.feed(reinterpret_cast<const char*>(owned_.get()) + begin_, end_ - begin_);
+      begin_ += used;
+      return used;
+    }
     const std::size_t used =
         p.feed(reinterpret_cast<const char*>(chunk_.data()), std::min(chunk_.size(), limit_));
     chunk_.consume(used);
@@ -35,6 +54,12 @@ class read_buffer {
   // Reads what the socket has (at least one byte) into the empty buffer; 0 at end of stream.
   // Views of earlier contents (body pieces) are invalid afterwards.
   task<std::size_t> fill(stream& s) {
+    if (owned_) {
+      begin_ = end_ = 0;
+      const std::size_t n = co_await s.read_some(std::span<std::byte>(owned_.get(), limit_));
+      end_ = n;
+      co_return n;
+    }
     chunk_.release();
     received r = co_await s.receive();
     chunk_ = std::move(r);
@@ -42,8 +67,10 @@ class read_buffer {
   }
 
  private:
-  received chunk_;
   std::size_t limit_;
+  std::unique_ptr<std::byte[]> owned_;
+  std::size_t begin_ = 0, end_ = 0;  // owned mode: the unparsed part of owned_
+  received chunk_;                   // lent mode: the unparsed part of the lent buffer
 };
 
 }  // namespace coronet::http::detail

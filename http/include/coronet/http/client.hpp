@@ -44,8 +44,7 @@ struct client_options {
   // (Node's, coronet's) wait, so a pooled connection is rarely closed under a new request.
   std::size_t max_idle_per_host = 8;
   std::chrono::milliseconds idle_timeout{4'000};
-  // Bytes handed to the parser at a time: the largest body piece a reader gets. Reads land in
-  // buffers the scheduler lends (stream::receive): a pooled idle connection holds none.
+  // Bytes read from the socket at a time (per connection): the largest body piece a reader gets.
   std::size_t read_buffer_size = 16 * 1024;
 };
 
