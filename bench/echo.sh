@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# bench/echo.sh: closed-loop echo benchmark, coronet vs. Boost.Asio vs. Node.js.
+# bench/echo.sh: closed-loop echo benchmark, coronet vs. Boost.Asio vs. two
+# raw liburing servers (the limit) vs. Node.js.
 #
 # For every transport and server, one after another: start the server pinned
 # to one CPU, drive it with echo-loadgen pinned to another CPU, sample the
 # server's CPU time (utime+stime from /proc/PID/stat) exactly at the start
 # and end of the measured window, stop the server with SIGTERM.  Then print
-# a table and coronet-vs-peer ratios.  See bench/README.md.
+# a table and coronet-vs-peer ratios, and coronet against the limit: the
+# cheaper (lower CPU/msg) of the two liburing peers.  --tsv also writes the
+# rows as tab-separated values (bench/run-all.sh reads those).  See
+# bench/README.md.
 #
 # Exit status: 0 when every selected run completed (whatever the numbers),
 # 1 on harness errors (missing load generator, server that does not start,
@@ -13,16 +17,15 @@
 
 set -uo pipefail
 
-SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-
 BUILD=build
 CONNECTIONS=50
 SIZE=64
 DURATION=5
 WARMUP=1
 TRANSPORT=both
-SERVERS=coronet,asio,node
+SERVERS=coronet,asio,uring-plain,uring-multishot,node
 BASE_PORT=18888
+TSV=
 
 usage() {
   cat <<EOF
@@ -35,13 +38,17 @@ usage: bench/echo.sh [options]
   --duration T         measured seconds per run (default: 5)
   --warmup W           warmup seconds per run, not measured (default: 1)
   --transport T        tcp | unix | both (default: both)
-  --servers LIST       comma list of coronet,asio,node (default: all three)
+  --servers LIST       comma list of coronet, coronet-asio, asio, uring-plain,
+                       uring-multishot, node (default: all but coronet-asio)
   --base-port P        first TCP port to try (default: 18888)
+  --tsv FILE           also write the results as tab-separated values to FILE
   -h, --help           show this help
 
 Binaries: DIR/bench/echo-loadgen, DIR/bench/asio-echo-server,
+DIR/bench/uring-echo-plain, DIR/bench/uring-echo-multishot,
 DIR/samples/tcp-echo-server, DIR/samples/pipe-echo-server; Node peer:
 bench/peers/node_echo_server.js.  Missing servers are skipped with a note.
+coronet-asio is coronet with CORONET_BACKEND=asio.
 EOF
 }
 
@@ -85,6 +92,7 @@ while (($#)); do
     --transport) TRANSPORT=$val ;;
     --servers) SERVERS=$val ;;
     --base-port) BASE_PORT=$val ;;
+    --tsv) TSV=$val ;;
     *) usage_error "unknown option '$opt'" ;;
   esac
 done
@@ -111,27 +119,14 @@ esac
 IFS=, read -ra SERVER_LIST <<<"$SERVERS"
 ((${#SERVER_LIST[@]} > 0)) || usage_error "empty --servers"
 for s in "${SERVER_LIST[@]}"; do
-  case $s in
-    coronet | asio | node) ;;
-    *) usage_error "unknown server '$s' in --servers (coronet, asio, node)" ;;
-  esac
+  [[ " ${ECHO_SERVERS[*]} " == *" $s "* ]] || usage_error "unknown server '$s' in --servers (${ECHO_SERVERS[*]})"
 done
+[[ -z $TSV ]] || touch "$TSV" 2>/dev/null || usage_error "cannot write --tsv file '$TSV'"
 
 # --- environment ------------------------------------------------------------
 
-# A relative build directory is looked up in the current directory, then in
-# the repository root.
-if [[ ! -d $BUILD && $BUILD != /* && -d $SCRIPT_DIR/../$BUILD ]]; then
-  BUILD=$SCRIPT_DIR/../$BUILD
-fi
-[[ -d $BUILD ]] || { note "error: build directory '$BUILD' not found (use --build-dir)"; exit 1; }
-BUILD=$(cd "$BUILD" && pwd)
-
+resolve_build_dir "$BUILD"
 LOADGEN=$BUILD/bench/echo-loadgen
-ASIO_SERVER=$BUILD/bench/asio-echo-server
-CORONET_TCP_SERVER=$BUILD/samples/tcp-echo-server
-CORONET_UNIX_SERVER=$BUILD/samples/pipe-echo-server
-NODE_SERVER=$SCRIPT_DIR/peers/node_echo_server.js
 
 if [[ ! -x $LOADGEN ]]; then
   note "error: $LOADGEN not found; configure with -DCORONET_BUILD_BENCH=ON and build target echo-loadgen"
@@ -142,6 +137,8 @@ require_clk_tck
 warn_unless_optimized "$BUILD" "numbers are"
 
 pin_two_cpus "load generator" "server" "load generator"
+# Each connection is a descriptor in the server and one in the load generator.
+raise_nofile $((CONNECTIONS + 64)) || exit 1
 
 TMP_DIR=$(mktemp -d /tmp/coronet-bench.XXXXXX) || { note "error: mktemp failed"; exit 1; }
 SERVER_PID=
@@ -167,117 +164,11 @@ trap 'exit 143' TERM
 
 # --- helpers ----------------------------------------------------------------
 
-# True while PID exists and is not a zombie.
-
-# utime+stime of PID in clock ticks (all threads).
-
 cpu_percent() { # ticks seconds
   awk -v t="$1" -v hz="$CLK_TCK" -v s="$2" 'BEGIN { if (s > 0) printf "%.0f", 100 * t / hz / s; else print "n/a" }'
 }
 
-target_args() { # transport endpoint -> loadgen address flags
-  if [[ $1 == tcp ]]; then echo "--tcp 127.0.0.1:$2"; else echo "--unix $2"; fi
-}
-
-probe() { # transport endpoint
-  # shellcheck disable=SC2046
-  "$LOADGEN" --probe $(target_args "$1" "$2") >/dev/null 2>&1
-}
-
-# Sets SERVER_CMD for server/transport/endpoint, or SKIP_REASON and returns 1.
-server_command() {
-  local server=$1 transport=$2 endpoint=$3
-  SERVER_CMD=()
-  SKIP_REASON=
-  case $server in
-    coronet)
-      local bin=$CORONET_TCP_SERVER
-      [[ $transport == unix ]] && bin=$CORONET_UNIX_SERVER
-      [[ -x $bin ]] || { SKIP_REASON="$bin not built"; return 1; }
-      if [[ $transport == tcp ]]; then
-        SERVER_CMD=("$bin" --quiet --port "$endpoint")
-      else
-        SERVER_CMD=("$bin" --quiet --path "$endpoint")
-      fi
-      ;;
-    asio)
-      [[ -x $ASIO_SERVER ]] || { SKIP_REASON="$ASIO_SERVER not built"; return 1; }
-      if [[ $transport == tcp ]]; then
-        SERVER_CMD=("$ASIO_SERVER" --port "$endpoint")
-      else
-        SERVER_CMD=("$ASIO_SERVER" --unix "$endpoint")
-      fi
-      ;;
-    node)
-      command -v node >/dev/null 2>&1 || { SKIP_REASON="node not found in PATH"; return 1; }
-      [[ -f $NODE_SERVER ]] || { SKIP_REASON="$NODE_SERVER missing"; return 1; }
-      if [[ $transport == tcp ]]; then
-        SERVER_CMD=(node "$NODE_SERVER" --port "$endpoint")
-      else
-        SERVER_CMD=(node "$NODE_SERVER" --unix "$endpoint")
-      fi
-      ;;
-  esac
-}
-
 NEXT_PORT=$BASE_PORT
-# Picks a TCP port nothing is accepting on (so the probe cannot be fooled).
-pick_port() {
-  local tries
-  for ((tries = 0; tries < 100; tries++)); do
-    local port=$NEXT_PORT
-    NEXT_PORT=$((NEXT_PORT + 1))
-    if ! probe tcp "$port"; then
-      PORT=$port
-      return 0
-    fi
-  done
-  return 1
-}
-
-# Polls until the server accepts connections: at most ~10 s.
-wait_until_accepting() { # transport endpoint
-  local i
-  for ((i = 0; i < 400; i++)); do
-    proc_alive "$SERVER_PID" || return 1
-    probe "$1" "$2" && return 0
-    sleep 0.025
-  done
-  return 1
-}
-
-# Polls the load generator's output for a line; fails if it exits or the
-# timeout (seconds) passes.
-wait_for_line() { # file word timeout_s
-  local limit i
-  limit=$(awk -v t="$3" 'BEGIN { printf "%d", t * 100 + 1 }')
-  for ((i = 0; i < limit; i++)); do
-    grep -qx "$2" "$1" 2>/dev/null && return 0
-    proc_alive "$LOADGEN_PID" || { grep -qx "$2" "$1" 2>/dev/null; return; }
-    sleep 0.01
-  done
-  return 1
-}
-
-stop_server() {
-  local pid=$SERVER_PID i status
-  [[ -n $pid ]] || return 0
-  kill -TERM "$pid" 2>/dev/null
-  for ((i = 0; i < 500; i++)); do
-    proc_alive "$pid" || break
-    sleep 0.01
-  done
-  if proc_alive "$pid"; then
-    note "warning: server did not exit within 5 s of SIGTERM; killing it"
-    kill -KILL "$pid" 2>/dev/null
-  fi
-  wait "$pid" 2>/dev/null
-  status=$?
-  SERVER_PID=
-  if ((status != 0)); then
-    note "note: server exited with status $status (expected 0 after SIGTERM)"
-  fi
-}
 
 kill_loadgen() {
   [[ -n $LOADGEN_PID ]] || return 0
@@ -302,7 +193,7 @@ run_one() { # server transport
     SOCK_PATHS+=("$endpoint")
   fi
 
-  if ! server_command "$server" "$transport" "$endpoint"; then
+  if ! echo_server_command "$server" "$transport" "$endpoint"; then
     echo "== $label: skipped ($SKIP_REASON)"
     SKIPPED+=("$label: $SKIP_REASON")
     return
@@ -323,7 +214,7 @@ run_one() { # server transport
   fi
 
   # shellcheck disable=SC2046
-  "${LOAD_PIN[@]}" "$LOADGEN" $(target_args "$transport" "$endpoint") \
+  "${LOAD_PIN[@]}" "$LOADGEN" $(loadgen_target "$transport" "$endpoint") \
     --connections "$CONNECTIONS" --size "$SIZE" --duration "$DURATION" --warmup "$WARMUP" \
     --sync </dev/null >"$lg_out" 2>"$lg_err" &
   LOADGEN_PID=$!
@@ -331,7 +222,7 @@ run_one() { # server transport
   # The load generator drains and pauses at both window edges, so the
   # server is idle while we sample its CPU time.
   local cpu0 cpu1 lg0 lg1 ok=1
-  if ! wait_for_line "$lg_out" "ready" "$(awk -v w="$WARMUP" 'BEGIN { print w + 30 }')"; then
+  if ! wait_for_line "$lg_out" "ready" "$(awk -v w="$WARMUP" 'BEGIN { print w + 30 }')" "$LOADGEN_PID"; then
     harness_error "$label: load generator did not finish warmup"
     ok=0
   else
@@ -340,7 +231,7 @@ run_one() { # server transport
     kill -USR1 "$LOADGEN_PID" 2>/dev/null
   fi
   if ((ok)); then
-    if ! wait_for_line "$lg_out" "done" "$(awk -v d="$DURATION" 'BEGIN { print d + 30 }')"; then
+    if ! wait_for_line "$lg_out" "done" "$(awk -v d="$DURATION" 'BEGIN { print d + 30 }')" "$LOADGEN_PID"; then
       harness_error "$label: load generator did not complete the measured window"
       ok=0
     else
@@ -413,7 +304,7 @@ echo
 if ((${#R_SERVER[@]} == 0)); then
   echo "no results"
 else
-  fmt="%-8s %-9s %10s %9s %9s %11s %9s %8s %6s\n"
+  fmt="%-15s %-9s %10s %9s %9s %11s %9s %8s %6s\n"
   # shellcheck disable=SC2059
   printf "$fmt" server transport msgs/s "p50 us" "p99 us" "CPU us/msg" "srv CPU%" "lg CPU%" errors
   for i in "${!R_SERVER[@]}"; do
@@ -438,25 +329,47 @@ else
   echo "ratios, coronet / peer (CPU/msg < 1: coronet uses less CPU per message;"
   echo "                        msgs/s  > 1: coronet has higher throughput)"
   printed_ratio=0
+  ratio_line() { # transport peer_label coronet_index peer_index
+    awk -v peer="$2" -v tr="$1" \
+      -v cc="${R_CPU_PER_MSG[$3]}" -v pc="${R_CPU_PER_MSG[$4]}" \
+      -v cr="${R_RATE[$3]}" -v pr="${R_RATE[$4]}" 'BEGIN {
+        cpu = (pc + 0 > 0 && cc != "n/a") ? sprintf("%.2f", cc / pc) : "n/a"
+        rate = (pr + 0 > 0) ? sprintf("%.2f", cr / pr) : "n/a"
+        printf "  %-5s coronet vs %-31s CPU/msg ratio %6s   msgs/s ratio %6s\n", tr, peer, cpu, rate
+      }'
+  }
   for transport in "${TRANSPORTS[@]}"; do
     c=
     for i in "${!R_SERVER[@]}"; do
       [[ ${R_SERVER[$i]} == coronet && ${R_TRANSPORT[$i]} == "$transport" ]] && c=$i
     done
     [[ -n $c ]] || continue
+    limit=
     for i in "${!R_SERVER[@]}"; do
       [[ ${R_SERVER[$i]} != coronet && ${R_TRANSPORT[$i]} == "$transport" ]] || continue
-      awk -v peer="${R_SERVER[$i]}" -v tr="$transport" \
-        -v cc="${R_CPU_PER_MSG[$c]}" -v pc="${R_CPU_PER_MSG[$i]}" \
-        -v cr="${R_RATE[$c]}" -v pr="${R_RATE[$i]}" 'BEGIN {
-          cpu = (pc + 0 > 0 && cc != "n/a") ? sprintf("%.2f", cc / pc) : "n/a"
-          rate = (pr + 0 > 0) ? sprintf("%.2f", cr / pr) : "n/a"
-          printf "  %-5s coronet vs %-5s  CPU/msg ratio %6s   msgs/s ratio %6s\n", tr, peer, cpu, rate
-        }'
+      ratio_line "$transport" "${R_SERVER[$i]}" "$c" "$i"
       printed_ratio=1
+      # The limit: the liburing peer with the lower CPU per message.
+      if [[ ${R_SERVER[$i]} == uring-* && ${R_CPU_PER_MSG[$i]} != n/a ]] &&
+        { [[ -z $limit ]] || awk -v a="${R_CPU_PER_MSG[$i]}" -v b="${R_CPU_PER_MSG[$limit]}" 'BEGIN { exit !(a < b) }'; }; then
+        limit=$i
+      fi
     done
+    [[ -z $limit ]] || ratio_line "$transport" "the limit (${R_SERVER[$limit]})" "$c" "$limit"
   done
   ((printed_ratio)) || echo "  (none: needs a coronet result and a peer result for the same transport)"
+fi
+
+# One row per completed run, for bench/run-all.sh.
+if [[ -n $TSV ]]; then
+  {
+    printf 'transport\tserver\tconnections\tsize\tmsgs_per_sec\tp50_us\tp99_us\tcpu_us_per_msg\tsrv_cpu_pct\tlg_cpu_pct\terrors\n'
+    for i in "${!R_SERVER[@]}"; do
+      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "${R_TRANSPORT[$i]}" "${R_SERVER[$i]}" \
+        "$CONNECTIONS" "$SIZE" "${R_RATE[$i]}" "${R_P50[$i]}" "${R_P99[$i]}" "${R_CPU_PER_MSG[$i]}" \
+        "${R_CPU_PCT[$i]}" "${R_LG_PCT[$i]}" "${R_ERRORS[$i]}"
+    done
+  } >"$TSV"
 fi
 
 if ((${#SKIPPED[@]} > 0)); then

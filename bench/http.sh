@@ -7,7 +7,9 @@
 # a short wrk warmup and a measured wrk run pinned to another CPU, sampling
 # the server's CPU time (utime+stime from /proc/PID/stat, all threads and
 # child processes) just before and after the measured run; stop the server.
-# Then print a Markdown table and coronet-vs-peer ratios.  See bench/README.md.
+# Then print a Markdown table and coronet-vs-peer ratios.  --tsv also writes
+# the rows as tab-separated values (bench/run-all.sh reads those).  See
+# bench/README.md.
 #
 # Exit status: 0 when every selected run completed or was skipped (whatever
 # the numbers), 1 on harness errors (wrk or curl missing, a server that does
@@ -23,6 +25,7 @@ DURATION=5
 WARMUP=1
 SERVERS=coronet,nginx,beast,node
 BASE_PORT=18080
+TSV=
 ALL_SERVERS=(coronet nginx beast node)
 
 usage() {
@@ -36,6 +39,7 @@ usage: bench/http.sh [options]
   --warmup W           warmup whole seconds per run, 0 for none (default: 1)
   --servers LIST       comma list of coronet,nginx,beast,node (default: all four)
   --base-port P        first TCP port to try (default: 18080)
+  --tsv FILE           also write the results as tab-separated values to FILE
   -h, --help           show this help
 
 Servers: DIR/samples/http-server (coronet), DIR/bench/beast-http-server,
@@ -83,6 +87,7 @@ while (($#)); do
     --warmup) WARMUP=$val ;;
     --servers) SERVERS=$val ;;
     --base-port) BASE_PORT=$val ;;
+    --tsv) TSV=$val ;;
     *) usage_error "unknown option '$opt'" ;;
   esac
 done
@@ -113,6 +118,7 @@ for s in "${SERVER_LIST[@]}"; do
     *) usage_error "unknown server '$s' in --servers (${ALL_SERVERS[*]})" ;;
   esac
 done
+[[ -z $TSV ]] || touch "$TSV" 2>/dev/null || usage_error "cannot write --tsv file '$TSV'"
 
 # --- environment ------------------------------------------------------------
 
@@ -570,6 +576,18 @@ else
   else
     echo "(none: needs a coronet result and a peer result at the same connection count)"
   fi
+fi
+
+# One row per completed run, for bench/run-all.sh.
+if [[ -n $TSV ]]; then
+  {
+    printf 'server\tconnections\treq_per_sec\tavg_us\tp50_us\tp99_us\tcpu_us_per_req\tsrv_cpu_pct\twrk_cpu_pct\tresp_bytes\terrors\n'
+    for i in "${!R_SERVER[@]}"; do
+      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "${R_SERVER[$i]}" "${R_CONNS[$i]}" \
+        "${R_RATE[$i]}" "${R_AVG[$i]}" "${R_P50[$i]}" "${R_P99[$i]}" "${R_CPU_PER_REQ[$i]}" \
+        "${R_CPU_PCT[$i]}" "${R_WRK_PCT[$i]}" "${R_BYTES[$i]}" "${R_ERRORS[$i]}"
+    done
+  } >"$TSV"
 fi
 
 if ((${#WARNINGS[@]} > 0)); then

@@ -8,7 +8,8 @@
 #   node      ipc_node_parent.js forking ipc_node_child.js (child_process.fork)
 #   floor     ipc-socketpair: fork() + blocking read/write, no event loop, no JSON
 # plus the mixed pairs (coronet parent + Node child, Node parent + coronet child) with --mixed.
-# Each run is repeated --repeat times and the median is reported. See bench/README.md.
+# Each run is repeated --repeat times and the median is reported. --tsv also writes the medians
+# as tab-separated values (bench/run-all.sh reads those). See bench/README.md.
 #
 # Exit status: 0 when every run completed, 1 on harness errors, 2 on bad flags.
 set -uo pipefail
@@ -24,6 +25,7 @@ WINDOW=128
 REPEAT=3
 MIXED=0
 PIN=0
+TSV=
 
 usage() {
   cat <<USAGE
@@ -39,6 +41,7 @@ usage: bench/ipc.sh [options]
   --mixed                also run coronet parent + Node child and Node parent + coronet child
   --pin                  parent on CPU 0, child on CPU 1 (default: where the kernel puts them;
                          a ping-pong across CPUs pays a cross-CPU wake-up per message)
+  --tsv FILE             also write the medians as tab-separated values to FILE
   -h, --help             show this help
 
 Binaries: DIR/bench/ipc-bench, DIR/bench/ipc-socketpair; Node: bench/peers/ipc_node_*.js
@@ -59,12 +62,14 @@ while (($#)); do
     --repeat) REPEAT=${2:?}; shift 2 ;;
     --mixed) MIXED=1; shift ;;
     --pin) PIN=1; shift ;;
+    --tsv) TSV=${2:?}; shift 2 ;;
     *) usage_error "unknown option '$1'" ;;
   esac
 done
 for n in "$MESSAGES" "$PIPELINED_MESSAGES" "$WARMUP" "$WINDOW" "$REPEAT"; do
   [[ $n =~ ^[1-9][0-9]*$ ]] || usage_error "not a positive number: '$n'"
 done
+[[ -z $TSV ]] || touch "$TSV" 2>/dev/null || usage_error "cannot write --tsv file '$TSV'"
 [[ -d $BUILD ]] || BUILD=$REPO/$BUILD
 CORONET=$BUILD/bench/ipc-bench
 FLOOR=$BUILD/bench/ipc-socketpair
@@ -138,6 +143,14 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b == 0) p
 echo
 echo "coronet roundtrip / floor roundtrip:   $(ratio "${result[coronet,roundtrip]}" "${result[floor,roundtrip]}")  (target >= 0.80)"
 echo "coronet pipelined / floor pipelined:   $(ratio "${result[coronet,pipelined]}" "${result[floor,pipelined]}")"
+if [[ -n $TSV ]]; then
+  {
+    printf 'pair\troundtrip_per_sec\tpipelined_per_sec\n'
+    for pair in "${pairs[@]}"; do
+      printf '%s\t%s\t%s\n' "$pair" "${result[$pair,roundtrip]}" "${result[$pair,pipelined]}"
+    done
+  } >"$TSV"
+fi
 if [[ -n $NODE ]]; then
   echo "coronet roundtrip / node roundtrip:    $(ratio "${result[coronet,roundtrip]}" "${result[node,roundtrip]}")"
   echo "coronet pipelined / node pipelined:    $(ratio "${result[coronet,pipelined]}" "${result[node,pipelined]}")  (target >= 5)"

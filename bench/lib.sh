@@ -1,7 +1,8 @@
 # shellcheck shell=bash
-# What the benchmark scripts (echo.sh, http.sh) share: argument checks, CPU pinning, reading a
-# process's CPU time from /proc, and harness-error bookkeeping. Sourced after the script defines
-# note() (its messages carry the script's name).
+# What the benchmark scripts (echo.sh, http.sh, idle.sh, bulk.sh) share: argument checks, CPU
+# pinning, reading a process's CPU time from /proc, harness-error bookkeeping, and starting,
+# probing and stopping the echo servers. Sourced after the script defines note() (its messages
+# carry the script's name).
 
 is_uint() { [[ $1 =~ ^[0-9]+$ ]]; }
 
@@ -90,4 +91,145 @@ show_log() { # file label
   if [[ -s $1 ]]; then
     sed "s/^/    [$2] /" "$1" | tail -n 20 >&2
   fi
+}
+
+BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+
+# Sets BUILD to the absolute path of build directory $1 or exits 1. A relative path is looked up
+# in the current directory, then in the repository root.
+resolve_build_dir() { # dir
+  BUILD=$1
+  if [[ ! -d $BUILD && $BUILD != /* && -d $BENCH_DIR/../$BUILD ]]; then
+    BUILD=$BENCH_DIR/../$BUILD
+  fi
+  [[ -d $BUILD ]] || { note "error: build directory '$BUILD' not found (use --build-dir)"; exit 1; }
+  BUILD=$(cd "$BUILD" && pwd)
+}
+
+# Raises this shell's descriptor limit (inherited by the servers and load generators it starts)
+# to at least N. Root without CAP_SYS_RESOURCE (a container) cannot go past the hard limit.
+raise_nofile() { # n
+  local soft hard
+  soft=$(ulimit -Sn) hard=$(ulimit -Hn)
+  if [[ $soft == unlimited ]] || (($1 <= soft)); then return 0; fi
+  if [[ $hard == unlimited ]] || (($1 <= hard)); then
+    ulimit -Sn "$1" 2>/dev/null && return 0
+  fi
+  ulimit -n "$1" 2>/dev/null && return 0
+  note "error: need $1 open files but the limit is $soft (hard $hard) and cannot be raised"
+  return 1
+}
+
+# --- echo servers (echo.sh, idle.sh) -----------------------------------------
+# The sourcing script sets BUILD and LOADGEN (echo-loadgen); SERVER_PID is the running server.
+
+# shellcheck disable=SC2034 # for the sourcing scripts' --servers checks
+ECHO_SERVERS=(coronet coronet-asio asio uring-plain uring-multishot node)
+
+# Sets SERVER_CMD for server/transport/endpoint (a TCP port or a socket path), or SKIP_REASON
+# and returns 1. `coronet` runs with its default backend (io_uring where the kernel allows it),
+# `coronet-asio` with the Boost.Asio (epoll) one.
+# shellcheck disable=SC2034 # SKIP_REASON is for the sourcing script
+echo_server_command() { # server transport endpoint
+  local server=$1 transport=$2 endpoint=$3 bin addr_flag=--port
+  SERVER_CMD=()
+  SKIP_REASON=
+  [[ $transport == unix ]] && addr_flag=--unix
+  case $server in
+    coronet | coronet-asio)
+      bin=$BUILD/samples/tcp-echo-server
+      [[ $transport == unix ]] && bin=$BUILD/samples/pipe-echo-server
+      [[ -x $bin ]] || { SKIP_REASON="$bin not built"; return 1; }
+      [[ $server == coronet-asio ]] && SERVER_CMD=(env CORONET_BACKEND=asio)
+      if [[ $transport == tcp ]]; then
+        SERVER_CMD+=("$bin" --quiet --host 127.0.0.1 --port "$endpoint")
+      else
+        SERVER_CMD+=("$bin" --quiet --path "$endpoint")
+      fi
+      ;;
+    asio | uring-plain | uring-multishot)
+      bin=$BUILD/bench/asio-echo-server
+      [[ $server == uring-* ]] && bin=$BUILD/bench/uring-echo-${server#uring-}
+      [[ -x $bin ]] || { SKIP_REASON="$bin not built"; return 1; }
+      SERVER_CMD=("$bin" "$addr_flag" "$endpoint")
+      ;;
+    node)
+      command -v node >/dev/null 2>&1 || { SKIP_REASON="node not found in PATH"; return 1; }
+      [[ -f $BENCH_DIR/peers/node_echo_server.js ]] || { SKIP_REASON="node_echo_server.js missing"; return 1; }
+      SERVER_CMD=(node "$BENCH_DIR/peers/node_echo_server.js" "$addr_flag" "$endpoint")
+      ;;
+    *)
+      SKIP_REASON="unknown server $server"
+      return 1
+      ;;
+  esac
+}
+
+loadgen_target() { # transport endpoint -> echo-loadgen address flags
+  if [[ $1 == tcp ]]; then echo "--tcp 127.0.0.1:$2"; else echo "--unix $2"; fi
+}
+
+echo_probe() { # transport endpoint
+  # shellcheck disable=SC2046
+  "$LOADGEN" --probe $(loadgen_target "$1" "$2") >/dev/null 2>&1
+}
+
+# Picks a TCP port from NEXT_PORT up that nothing accepts on (so the probe cannot be fooled);
+# sets PORT.
+# shellcheck disable=SC2034 # PORT is for the sourcing script
+pick_port() {
+  local tries port
+  for ((tries = 0; tries < 100; tries++)); do
+    port=$NEXT_PORT
+    NEXT_PORT=$((NEXT_PORT + 1))
+    if ! echo_probe tcp "$port"; then
+      PORT=$port
+      return 0
+    fi
+  done
+  return 1
+}
+
+# Polls until the server accepts connections: at most ~10 s.
+wait_until_accepting() { # transport endpoint
+  local i
+  for ((i = 0; i < 400; i++)); do
+    proc_alive "$SERVER_PID" || return 1
+    echo_probe "$1" "$2" && return 0
+    sleep 0.025
+  done
+  return 1
+}
+
+# SIGTERM, up to 5 s for the server to exit, then SIGKILL; notes an exit status other than 0.
+stop_server() {
+  local pid=$SERVER_PID i status
+  [[ -n $pid ]] || return 0
+  kill -TERM "$pid" 2>/dev/null
+  for ((i = 0; i < 500; i++)); do
+    proc_alive "$pid" || break
+    sleep 0.01
+  done
+  if proc_alive "$pid"; then
+    note "warning: server did not exit within 5 s of SIGTERM; killing it"
+    kill -KILL "$pid" 2>/dev/null
+  fi
+  wait "$pid" 2>/dev/null
+  status=$?
+  SERVER_PID=
+  if ((status != 0)); then
+    note "note: server exited with status $status (expected 0 after SIGTERM)"
+  fi
+}
+
+# Polls FILE for a line equal to WORD while PID lives; fails after TIMEOUT seconds.
+wait_for_line() { # file word timeout_s pid
+  local limit i
+  limit=$(awk -v t="$3" 'BEGIN { printf "%d", t * 100 + 1 }')
+  for ((i = 0; i < limit; i++)); do
+    grep -qx "$2" "$1" 2>/dev/null && return 0
+    proc_alive "$4" || { grep -qx "$2" "$1" 2>/dev/null; return; }
+    sleep 0.01
+  done
+  return 1
 }

@@ -21,11 +21,19 @@
 //   messages=N seconds=X msgs_per_sec=R p50_us=A p99_us=B errors=E
 // Exit status: 0 on a completed run, 1 on connect/runtime failure,
 // 2 on bad command-line flags.
+//
+// --idle N is another mode, for measuring what an idle connection costs a
+// server (bench/idle.sh): open N connections, in batches, and do exactly one
+// round trip of --size bytes on each (so the server has accepted and served
+// every one of them), print `idle connections=N seconds=X` and `ready`, then
+// hold them all open, idle, until SIGUSR1, SIGINT or SIGTERM; close them and
+// exit 0.  Any connection that fails is a failure of the run (exit 1).
 
 #include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
@@ -84,6 +92,7 @@ struct Options {
   double warmup = 1.0;
   bool sync = false;
   bool probe = false;
+  int idle = 0;  // --idle N: N connections, one round trip each, then held open
 };
 
 void print_usage(std::FILE* out) {
@@ -101,6 +110,9 @@ void print_usage(std::FILE* out) {
                "  --sync              drain and wait for SIGUSR1 after printing\n"
                "                      'ready' (window start) and 'done' (window end)\n"
                "  --probe             connect once and exit 0 if accepted\n"
+               "  --idle N            open N connections, one round trip of --size bytes\n"
+               "                      on each, print 'idle ...' and 'ready', then hold\n"
+               "                      them open until SIGUSR1/SIGINT/SIGTERM\n"
                "  -h, --help          show this help\n"
                "\n"
                "Prints: messages=N seconds=X msgs_per_sec=R p50_us=A p99_us=B "
@@ -214,12 +226,18 @@ Options parse_options(int argc, char** argv) {
     } else if (arg == "--probe") {
       no_value();
       opt.probe = true;
+    } else if (arg == "--idle") {
+      std::string v = take_value();
+      if (!parse_int(v, opt.idle) || opt.idle < 1 || opt.idle > kMaxConnections)
+        usage_error("invalid --idle '%s'", v.c_str());
     } else {
       usage_error("unknown argument '%s'", argv[i]);
     }
   }
   if (opt.transport == Transport::none)
     usage_error("%s", "one of --tcp HOST:PORT or --unix PATH is required");
+  if (opt.idle > 0 && (opt.probe || opt.sync))
+    usage_error("%s", "--idle does not combine with --probe or --sync");
   return opt;
 }
 
@@ -230,6 +248,15 @@ std::uint64_t now_ns() {
   timespec ts{};
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return static_cast<std::uint64_t>(ts.tv_sec) * kNsPerSec + static_cast<std::uint64_t>(ts.tv_nsec);
+}
+
+// Milliseconds until `deadline` for a poll timeout, rounded up and capped at
+// a second (so a loop wakes up now and then to check its phase anyway).
+int ms_until(std::uint64_t deadline) {
+  std::uint64_t now = now_ns();
+  if (deadline <= now) return 0;
+  std::uint64_t ms = (deadline - now + 999'999) / 1'000'000;
+  return static_cast<int>(std::min<std::uint64_t>(ms, 1000));
 }
 
 // Log-linear histogram of nanosecond values: exact below 128 ns, above that
@@ -514,13 +541,6 @@ class LoadGenerator {
     return static_cast<std::uint64_t>(std::llround(s * 1e9));
   }
 
-  static int ms_until(std::uint64_t deadline) {
-    std::uint64_t now = now_ns();
-    if (deadline <= now) return 0;
-    std::uint64_t ms = (deadline - now + 999'999) / 1'000'000;
-    return static_cast<int>(std::min<std::uint64_t>(ms, 1000));
-  }
-
   [[noreturn]] static void fatal(const char* what) {
     std::fprintf(stderr, "%s: %s: %s\n", g_prog, what, std::strerror(errno));
     std::exit(kExitFailure);
@@ -743,6 +763,120 @@ class LoadGenerator {
   LatencyHistogram histogram_;
 };
 
+// ---------------------------------------------------------------------------
+// --idle: N connections, one round trip each, then held open
+
+// Connections are opened and served in batches, so the server's accept
+// queue (511 for coronet's listener) never overflows into SYN retries.
+constexpr std::size_t kIdleBatch = 100;
+constexpr int kIdleBatchTimeoutMs = 10'000;
+
+[[noreturn]] void idle_failure(const std::string& why) {
+  std::fprintf(stderr, "%s: --idle: %s\n", g_prog, why.c_str());
+  std::exit(kExitFailure);
+}
+
+// One round trip of `tx` on each of `fds` (nonblocking sockets), all at once.
+void idle_round_trips(const std::vector<int>& fds, const std::vector<unsigned char>& tx) {
+  struct Trip {
+    std::size_t sent = 0, received = 0;
+  };
+  std::vector<Trip> trips(fds.size());
+  std::vector<pollfd> pfds(fds.size());
+  std::vector<unsigned char> rx(tx.size());
+  std::size_t pending = fds.size();
+  const std::uint64_t deadline = now_ns() + std::uint64_t{kIdleBatchTimeoutMs} * 1'000'000;
+  for (;;) {
+    for (std::size_t i = 0; i < fds.size(); ++i) {
+      Trip& t = trips[i];
+      while (t.sent < tx.size()) {
+        ssize_t n = send(fds[i], tx.data() + t.sent, tx.size() - t.sent, MSG_NOSIGNAL);
+        if (n > 0) {
+          t.sent += static_cast<std::size_t>(n);
+        } else if (n < 0 && errno == EINTR) {
+          continue;
+        } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+          break;
+        } else {
+          idle_failure(std::string("send: ") + (n < 0 ? std::strerror(errno) : "returned 0"));
+        }
+      }
+      while (t.received < t.sent) {
+        ssize_t n = recv(fds[i], rx.data() + t.received, t.sent - t.received, 0);
+        if (n > 0) {
+          if (std::memcmp(rx.data() + t.received, tx.data() + t.received,
+                          static_cast<std::size_t>(n)) != 0)
+            idle_failure("echoed payload does not match");
+          t.received += static_cast<std::size_t>(n);
+          if (t.received == tx.size()) --pending;
+        } else if (n < 0 && errno == EINTR) {
+          continue;
+        } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+          break;
+        } else {
+          idle_failure(n == 0 ? "connection closed by server"
+                              : std::string("recv: ") + std::strerror(errno));
+        }
+      }
+      pfds[i].fd = t.received == tx.size() ? -1 : fds[i];  // poll ignores fd -1
+      pfds[i].events = static_cast<short>(POLLIN | (t.sent < tx.size() ? POLLOUT : 0));
+      pfds[i].revents = 0;
+    }
+    if (pending == 0) return;
+    int timeout = ms_until(deadline);
+    if (timeout == 0) idle_failure("no echo within 10 s");
+    if (poll(pfds.data(), pfds.size(), timeout) < 0 && errno != EINTR) idle_failure("poll failed");
+  }
+}
+
+int run_idle(Endpoint& endpoint, const Options& opt) {
+  std::vector<unsigned char> tx(opt.size);
+  for (std::size_t i = 0; i < tx.size(); ++i) tx[i] = static_cast<unsigned char>('a' + i % 26);
+
+  raise_fd_limit(opt.idle);
+  const std::uint64_t start = now_ns();
+  std::vector<int> fds;
+  fds.reserve(static_cast<std::size_t>(opt.idle));
+  std::string error;
+  while (fds.size() < static_cast<std::size_t>(opt.idle)) {
+    std::vector<int> batch;
+    while (batch.size() < kIdleBatch &&
+           fds.size() + batch.size() < static_cast<std::size_t>(opt.idle)) {
+      int fd = endpoint.connect_one(error);
+      if (fd < 0)
+        idle_failure("cannot connect to " + endpoint.describe() + " (connection " +
+                     std::to_string(fds.size() + batch.size() + 1) + " of " +
+                     std::to_string(opt.idle) + "): " + error);
+      batch.push_back(fd);
+    }
+    idle_round_trips(batch, tx);
+    fds.insert(fds.end(), batch.begin(), batch.end());
+  }
+  std::printf("idle connections=%zu seconds=%.3f\nready\n", fds.size(),
+              static_cast<double>(now_ns() - start) / 1e9);
+  std::fflush(stdout);
+
+  // Hold until told (main() blocked these signals, so they stay pending).
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGUSR1);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  sigprocmask(SIG_BLOCK, &set, nullptr);
+  timespec timeout{};
+  timeout.tv_sec = kSyncTimeoutSec;
+  int sig;
+  do {
+    sig = sigtimedwait(&set, nullptr, &timeout);
+  } while (sig < 0 && errno == EINTR);
+  for (int fd : fds) close(fd);
+  if (sig < 0) {
+    std::fprintf(stderr, "%s: --idle: no signal within %d s; giving up\n", g_prog, kSyncTimeoutSec);
+    return kExitFailure;
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -773,6 +907,8 @@ int main(int argc, char** argv) {
     close(fd);
     return 0;
   }
+
+  if (opt.idle > 0) return run_idle(endpoint, opt);
 
   raise_fd_limit(opt.connections);
   std::vector<int> fds;
