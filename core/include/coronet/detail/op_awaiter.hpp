@@ -5,8 +5,9 @@
 
 #include <cerrno>
 #include <coroutine>
-#include <optional>
 #include <stop_token>
+#include <type_traits>
+#include <utility>
 
 #include "coronet/detail/event_loop.hpp"
 #include "coronet/detail/promise_base.hpp"
@@ -27,13 +28,19 @@ class op_awaiter {
 
   bool await_ready() const noexcept { return false; }
 
+  // Cancellation goes through the awaiting coroutine's promise (promise_base::arm_cancel): it
+  // registers one stop_callback for its whole life, not one per operation, so an await costs no
+  // atomic operations on the stop state. Other coroutines' awaits cannot be cancelled.
   template <class Promise>
   bool await_suspend(std::coroutine_handle<Promise> h) {
-    std::stop_token token = stop_token_of(h);
-    if (token.stop_requested()) {
-      op_.result = -ECANCELED;
-      op_.cancel_requested = true;
-      return false;
+    promise_base* p = nullptr;
+    if constexpr (std::is_base_of_v<promise_base, Promise>) {
+      p = &h.promise();
+      if (p->stop_token().stop_requested()) {
+        op_.result = -ECANCELED;
+        op_.cancel_requested = true;
+        return false;
+      }
     }
     op_.waiter = h;
     op_.pending = true;
@@ -43,8 +50,10 @@ class op_awaiter {
       op_.pending = false;  // never reached the kernel: nothing to wait for
       throw;
     }
-    if (token.stop_possible() && op_.pending)
-      stop_callback_.emplace(std::move(token), canceller{this});
+    if (p && op_.pending && p->stop_token().stop_possible()) {
+      promise_ = p;
+      p->arm_cancel(&cancel_thunk, this);
+    }
     return true;
   }
 
@@ -53,14 +62,14 @@ class op_awaiter {
   // what the operation used (a lent buffer) call it first; then the base destructor's call is a
   // no-op.
   void settle() noexcept {
-    stop_callback_.reset();
+    disarm();
     if (op_.pending) loop_->cancel_and_wait(op_);
   }
 
   // The result as the caller should see it: a cancellation request that raced with a successful
   // completion keeps the success, so no received data is lost.
   int result() noexcept {
-    stop_callback_.reset();
+    disarm();
     if (op_.result < 0 && op_.cancel_requested) return -ECANCELED;
     return op_.result;
   }
@@ -69,14 +78,15 @@ class op_awaiter {
   operation op_;
 
  private:
-  struct canceller {
-    op_awaiter* self;
-    void operator()() const noexcept {
-      self->op_.cancel_requested = true;
-      self->loop_->cancel(self->op_);
-    }
-  };
-  std::optional<std::stop_callback<canceller>> stop_callback_;
+  static void cancel_thunk(void* self) noexcept {
+    auto* me = static_cast<op_awaiter*>(self);
+    me->op_.cancel_requested = true;
+    me->loop_->cancel(me->op_);
+  }
+  void disarm() noexcept {
+    if (promise_) std::exchange(promise_, nullptr)->disarm_cancel(this);
+  }
+  promise_base* promise_ = nullptr;  // whose stop request cancels op_, while armed
 };
 
 }  // namespace coronet::detail
