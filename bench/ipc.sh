@@ -141,7 +141,7 @@ for pair in "${pairs[@]}"; do
 done
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b == 0) print "-"; else printf "%.2f", a / b }'; }
 echo
-echo "coronet roundtrip / floor roundtrip:   $(ratio "${result[coronet,roundtrip]}" "${result[floor,roundtrip]}")  (target >= 0.80)"
+echo "coronet roundtrip / floor roundtrip:   $(ratio "${result[coronet,roundtrip]}" "${result[floor,roundtrip]}")  (target >= 0.90)"
 echo "coronet pipelined / floor pipelined:   $(ratio "${result[coronet,pipelined]}" "${result[floor,pipelined]}")"
 if [[ -n $TSV ]]; then
   {

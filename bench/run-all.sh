@@ -609,7 +609,7 @@ COMPILER=$(sed -n 's/^CMAKE_CXX_COMPILER:[A-Z]*=//p' "$BUILD/CMakeCache.txt" 2>/
         function r(a, b) { return (a != "" && a != "-" && b + 0 > 0) ? sprintf("%.2f", a / b) : "–" }
         END {
           print "| ratio | value | target |"; print "|---|---:|---|"
-          print "| coronet roundtrip / floor roundtrip | " r(rt["coronet"], rt["floor"]) " | >= 0.80 |"
+          print "| coronet roundtrip / floor roundtrip | " r(rt["coronet"], rt["floor"]) " | >= 0.90 |"
           print "| coronet pipelined / floor pipelined | " r(pl["coronet"], pl["floor"]) " | |"
           if ("node" in rt) {
             print "| coronet roundtrip / node roundtrip | " r(rt["coronet"], rt["node"]) " | |"

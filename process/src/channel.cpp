@@ -229,11 +229,15 @@ task<std::optional<boost::json::value>> channel::receive() {
     // A trailing piece without '\n' when the peer closed is not a message (Node drops it too).
     if (st.end_of_input) co_return std::nullopt;
     st.make_room();
-    std::span<char> room(st.buf.get() + st.end, st.capacity - st.end);
     std::size_t n = 0;
     std::error_code failure;
     try {
-      n = co_await st.s.read_some(room);
+      // receive(), not read_some into our buffer: on io_uring one multishot receive then serves
+      // every message (no request, and no poll to arm, per read), and a quiet channel holds no
+      // read buffer. A lent buffer (16 KiB) always fits the room make_room() left.
+      received r = co_await st.s.receive();
+      n = r.size();
+      if (n) std::memcpy(st.buf.get() + st.end, r.data(), n);
     } catch (const std::system_error& e) {
       failure = e.code();
     }
