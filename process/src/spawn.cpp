@@ -111,9 +111,13 @@ std::string find_program(const std::string& program,
   std::string_view dirs = path;
   for (;;) {
     const auto colon = dirs.find(':');
-    std::string dir(dirs.substr(0, colon));
+    std::string_view dir = dirs.substr(0, colon);
     if (dir.empty()) dir = ".";  // an empty PATH entry means the working directory
-    const std::string candidate = dir + "/" + program;
+    // Built with append(), not operator+: GCC 12 at -O3 warns (-Wrestrict) about its inlined
+    // copies.
+    std::string candidate;
+    candidate.reserve(dir.size() + 1 + program.size());
+    candidate.append(dir).append(1, '/').append(program);
     struct stat st;
     if (::stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
       if (::access(candidate.c_str(), X_OK) == 0) return candidate;
@@ -166,8 +170,10 @@ child spawner::start(const std::string& program, const std::vector<std::string>&
 
   std::map<std::string, std::string> env = environment_of(o);
   if (with_channel) {
-    env["NODE_CHANNEL_FD"] = "3";
-    env["NODE_CHANNEL_SERIALIZATION_MODE"] = "json";
+    // insert_or_assign of whole strings: assigning a literal here trips a false GCC 12 -O3
+    // -Wrestrict warning.
+    env.insert_or_assign("NODE_CHANNEL_FD", std::string("3"));
+    env.insert_or_assign("NODE_CHANNEL_SERIALIZATION_MODE", std::string("json"));
   }
   if (!o.cwd.empty()) check_cwd(o.cwd, program);
   const std::string path = find_program(program, env);
