@@ -1,5 +1,10 @@
 // The seed's TCP echo server (server.js: net.createServer(...).listen(8888)), in coronet.
+//
+// --threads N serves on N threads (coronet::tcp::listen_per_core): each has a scheduler and a
+// listener of its own on the port (SO_REUSEPORT), and serves the connections the kernel gives
+// it. The lines are the same whatever N; with one thread the server is one thread, as Node's.
 #include <cstdint>
+#include <exception>
 
 #include "support/cli.hpp"
 #include "support/echo_server.hpp"
@@ -9,9 +14,12 @@ int main(int argc, char** argv) {
                   "Echo every byte back to TCP clients (Node's net echo server).");
   cli.option("host", "HOST", "address to listen on", "0.0.0.0")
       .option("port", "PORT", "port to listen on (0: any free port)", "8888")
-      .flag("quiet", "do not print a line per message");
+      .flag("quiet", "do not print a line per message")
+      .option("threads", "N", "threads, each with its own listener on the port (0: one per CPU)",
+              "1");
   cli.parse(argc, argv);
   const auto port = static_cast<std::uint16_t>(cli.num("port", 0, 65535));
+  const auto threads = static_cast<unsigned>(cli.num("threads", 0, 1024));
   // server.js words these without a full stop (unlike its pipe twin).
   const sample::echo_server_options options{
       .connected = "socket connected",
@@ -19,9 +27,23 @@ int main(int argc, char** argv) {
       .quiet = cli.has("quiet"),
   };
 
-  return sample::run_until_signal([&]() -> coronet::task<int> {
-    auto server = coronet::tcp::listener::bind({cli.str("host"), port});
-    sample::say("listening on " + server.local_address().to_string());
-    co_return co_await sample::serve_echo(server, options);
-  });
+  coronet::tcp::per_core_server_options o;
+  o.cores.threads = threads;
+  o.on_listening = [](const coronet::socket_address& a) {
+    sample::say("listening on " + a.to_string());
+  };
+  try {
+    // Until SIGINT or SIGTERM, which stops every thread: each closes its connections (printing
+    // their "socket disconnected") before the program exits 0.
+    coronet::tcp::listen_per_core(
+        {cli.str("host"), port},
+        [&](coronet::tcp::listener& server, unsigned) -> coronet::task<> {
+          co_await sample::serve_echo(server, options);
+        },
+        o);
+    return 0;
+  } catch (const std::exception& e) {
+    sample::complain(e.what());  // "bind 0.0.0.0:8888: Address already in use"
+    return 1;
+  }
 }

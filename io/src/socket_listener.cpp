@@ -155,6 +155,24 @@ task<stream> socket_listener::accept() {
   }
 }
 
+socket_address listening_address(native_handle_type fd, bool unix_family, std::string_view what) {
+  auto fail = [&](int err) {
+    close_native(fd);
+    throw_errno(err, what);
+  };
+  if (fd < 0) throw_errno(EBADF, what);
+  socket_address local;
+  *local.size_ptr() = socket_address::capacity();
+  if (::getsockname(fd, local.native(), local.size_ptr()) != 0) fail(last_socket_error());
+  if (unix_family ? !local.is_unix() : !local.is_ip()) fail(EINVAL);
+  int listening = 0;
+  socklen_t len = sizeof listening;
+  if (::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, reinterpret_cast<char*>(&listening), &len) != 0)
+    fail(last_socket_error());
+  if (!listening) fail(EINVAL);
+  return local;
+}
+
 task<stream> connect_to(socket_address addr) {
   const native_handle_type fd = open_stream_socket(addr.family());
   if (fd < 0) {

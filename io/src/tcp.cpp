@@ -13,6 +13,7 @@
 #include "coronet/resolve.hpp"
 #include "coronet/tcp_connect.hpp"
 #include "coronet/tcp_listener.hpp"
+#include "tcp_bind.hpp"
 
 namespace coronet::tcp {
 
@@ -41,14 +42,14 @@ std::string endpoint::to_string() const {
   return host + ":" + std::to_string(port);
 }
 
-namespace {
+namespace detail {
 
 socket_address passive_address(const endpoint& ep) {
   if (ep.host.empty()) {
     // Every address: the IPv6 wildcard also takes IPv4 when the system has IPv6.
-    const native_handle_type probe = detail::open_stream_socket(AF_INET6);
+    const native_handle_type probe = coronet::detail::open_stream_socket(AF_INET6);
     if (probe >= 0) {
-      detail::close_native(probe);
+      coronet::detail::close_native(probe);
       return socket_address::ip("::", ep.port);
     }
     return socket_address::ip("0.0.0.0", ep.port);
@@ -66,29 +67,26 @@ socket_address passive_address(const endpoint& ep) {
   return a;
 }
 
+namespace {
 void set_flag(native_handle_type fd, int level, int name, bool on, const socket_address& addr) {
-  if (!detail::set_socket_option(fd, level, name, on)) {
-    const int err = detail::last_socket_error();
-    detail::close_native(fd);
+  if (!coronet::detail::set_socket_option(fd, level, name, on)) {
+    const int err = coronet::detail::last_socket_error();
+    coronet::detail::close_native(fd);
     throw_errno(err, "bind " + addr.to_string() + ": setsockopt");
   }
 }
-
 }  // namespace
 
-listener listener::bind(const endpoint& ep, const listen_options& opt) {
-  return bind(passive_address(ep), opt);
-}
-
-listener listener::bind(const socket_address& addr, const listen_options& opt) {
+native_handle_type bind_socket(const socket_address& addr, const listen_options& opt,
+                               socket_address& local) {
   if (!addr.is_ip())
     throw std::invalid_argument("tcp::listener::bind: not an IP address: " + addr.to_string());
 #ifdef _WIN32
   if (opt.reuse_port) throw_errno(EOPNOTSUPP, "bind " + addr.to_string() + ": reuse_port");
 #endif
-  const native_handle_type fd = detail::open_stream_socket(addr.family());
+  const native_handle_type fd = coronet::detail::open_stream_socket(addr.family());
   if (fd < 0) {
-    const int err = detail::last_socket_error();  // before building the message
+    const int err = coronet::detail::last_socket_error();  // before building the message
     throw_errno(err, "bind " + addr.to_string() + ": socket");
   }
 #ifdef _WIN32
@@ -102,18 +100,35 @@ listener listener::bind(const socket_address& addr, const listen_options& opt) {
 #endif
   if (addr.family() == AF_INET6) set_flag(fd, IPPROTO_IPV6, IPV6_V6ONLY, opt.v6_only, addr);
   if (::bind(fd, addr.native(), addr.size()) != 0 || ::listen(fd, opt.backlog) != 0) {
-    const int err = detail::last_socket_error();
-    detail::close_native(fd);
+    const int err = coronet::detail::last_socket_error();
+    coronet::detail::close_native(fd);
     throw_errno(err, "bind " + addr.to_string());
   }
-  socket_address local;
   *local.size_ptr() = socket_address::capacity();
   ::getsockname(fd, local.native(), local.size_ptr());
+  return fd;
+}
+
+}  // namespace detail
+
+listener listener::bind(const endpoint& ep, const listen_options& opt) {
+  return bind(detail::passive_address(ep), opt);
+}
+
+listener listener::bind(const socket_address& addr, const listen_options& opt) {
+  socket_address local;
+  const native_handle_type fd = detail::bind_socket(addr, opt, local);
   return listener(fd, local);
 }
 
+listener listener::from_native(native_handle_type fd) {
+  socket_address local =
+      coronet::detail::listening_address(fd, false, "tcp::listener::from_native");
+  return listener(fd, std::move(local));
+}
+
 task<stream> connect(socket_address addr) {
-  return detail::connect_to(std::move(addr));
+  return coronet::detail::connect_to(std::move(addr));
 }
 
 task<stream> connect(endpoint ep) {
@@ -125,7 +140,7 @@ task<stream> connect(std::string host, std::uint16_t port) {
   std::exception_ptr last;
   for (auto& a : addrs) {
     try {
-      co_return co_await detail::connect_to(a);
+      co_return co_await coronet::detail::connect_to(a);
     } catch (const std::system_error& e) {
       if (is_cancellation(e)) throw;
       last = std::current_exception();

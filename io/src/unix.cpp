@@ -83,6 +83,11 @@ listener listener::bind(std::string_view path, const listen_options& opt) {
   return l;
 }
 
+listener listener::from_native(native_handle_type fd) {
+  socket_address local = detail::listening_address(fd, true, "unix::listener::from_native");
+  return listener(fd, std::move(local));
+}
+
 task<stream> connect(std::string_view path) {
   return detail::connect_to(socket_address::unix_path(path));
 }

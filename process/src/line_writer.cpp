@@ -1,5 +1,6 @@
 #include "line_writer.hpp"
 
+#include <stdexcept>
 #include <utility>
 
 #include "coronet/scheduler.hpp"
@@ -21,10 +22,30 @@ void line_writer::waiter_list::remove(ticket* t) noexcept {
   t->list_ = nullptr;
 }
 
-bool line_writer::ticket::await_ready() noexcept {
+void line_writer::append(ticket& t) {
+#ifndef _WIN32
+  if (t.fd_) {
+    if (outbox_fd_) throw std::logic_error("line_writer: two descriptors in one outbox");
+    outbox_fd_ = std::move(t.fd_);
+    t.has_fd_ = true;
+  }
+#endif
+  outbox_ += t.line_;
+}
+
+void line_writer::drop_fd_of(ticket& t) noexcept {
+#ifndef _WIN32
+  if (t.has_fd_) outbox_fd_.reset();
+  t.has_fd_ = false;
+#else
+  (void)t;
+#endif
+}
+
+bool line_writer::ticket::await_ready() {
   if (w_.writing_) return false;
+  w_.append(*this);  // the outbox is empty until now: nobody was writing
   w_.writing_ = true;
-  w_.outbox_ += line_;  // empty until now: nobody was writing
   size_ = line_.size();
   state_ = outcome::lead;
   resumed_ = true;
@@ -32,10 +53,10 @@ bool line_writer::ticket::await_ready() noexcept {
 }
 
 void line_writer::ticket::enqueue(std::coroutine_handle<> h) {
-  h_ = h;
   offset_ = w_.outbox_.size();
+  w_.append(*this);
+  h_ = h;
   size_ = line_.size();
-  w_.outbox_ += line_;
   w_.queued_.push_back(this);
 }
 
@@ -50,6 +71,7 @@ void line_writer::ticket::cancel() noexcept {
   if (state_ == outcome::queued) {
     // Still in the outbox: take the line back out, and move the later lines' offsets with it.
     w_.outbox_.erase(offset_, size_);
+    w_.drop_fd_of(*this);
     for (ticket* later = next_; later; later = later->next_) later->offset_ -= size_;
     finish(outcome::cancelled);
   } else if (state_ == outcome::in_batch) {
@@ -61,6 +83,7 @@ void line_writer::ticket::cancel() noexcept {
 void line_writer::ticket::abandon_lead() noexcept {
   // A leader's line is first in the outbox: everything before it went out with earlier batches.
   w_.outbox_.erase(0, size_);
+  w_.drop_fd_of(*this);
   for (ticket* t = w_.queued_.head; t; t = t->next_) t->offset_ -= size_;
   state_ = outcome::cancelled;
   w_.pass_lead();
@@ -78,12 +101,18 @@ void line_writer::pass_lead() noexcept {
     next->finish(outcome::lead);
   } else {
     outbox_.clear();  // only lines of senders that are gone
+#ifndef _WIN32
+    outbox_fd_.reset();
+#endif
     writing_ = false;
   }
 }
 
 line_writer::batch::batch(line_writer& w) noexcept : w_(w), followers_(&w.batch_) {
   bytes_.swap(w.outbox_);
+#ifndef _WIN32
+  fd_ = std::move(w.outbox_fd_);
+#endif
   w.outbox_.swap(w.spare_);  // the next batch grows in the previous one's buffer
   while (ticket* t = w.queued_.head) {
     w.queued_.remove(t);
@@ -95,6 +124,9 @@ line_writer::batch::batch(line_writer& w) noexcept : w_(w), followers_(&w.batch_
 void line_writer::batch::settle(std::error_code ec) noexcept {
   if (settled_) return;
   settled_ = true;
+#ifndef _WIN32
+  fd_.reset();  // it went with the batch (or the batch failed)
+#endif
   // finish() takes each off its list.
   while (ticket* t = followers_->head) t->finish(ec ? outcome::failed : outcome::written, ec);
   bytes_.clear();
@@ -104,6 +136,9 @@ void line_writer::batch::settle(std::error_code ec) noexcept {
   if (ec) {  // the stream is broken: so are the lines waiting for it
     while (ticket* t = w_.queued_.head) t->finish(outcome::failed, ec);
     w_.outbox_.clear();
+#ifndef _WIN32
+    w_.outbox_fd_.reset();
+#endif
     w_.writing_ = false;
   } else {
     w_.pass_lead();

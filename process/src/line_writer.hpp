@@ -23,6 +23,13 @@
 // nothing written); one whose batch is being written ends at once with outcome::cancelled and
 // its line is still written whole; a leader cancelled during its write may leave a partial line
 // (the stream is then unusable for lines, as with any cancelled write_all).
+//
+// Descriptors (POSIX): a line may come with a descriptor to pass (SCM_RIGHTS), given to the
+// writer, which owns it from then on. The batch that holds the line carries the descriptor, and
+// its leader attaches it to the batch's first byte: so it arrives with the first read that
+// returns any byte of the batch, at or before the line it belongs to, which is what Node's
+// receiver (and coronet's) expects. One such line may be in the outbox at a time (the channel
+// waits for the peer's acknowledgement between two); a cancelled sender's descriptor is closed.
 #pragma once
 
 #include <coroutine>
@@ -33,6 +40,9 @@
 #include <system_error>
 
 #include "coronet/detail/promise_base.hpp"
+#ifndef _WIN32
+#include "coronet/detail/unique_fd.hpp"
+#endif
 
 namespace coronet::process::detail {
 
@@ -49,12 +59,16 @@ class line_writer {
   class ticket {
    public:
     ticket(line_writer& w, std::string_view line) noexcept : w_(w), line_(line) {}
+#ifndef _WIN32
+    ticket(line_writer& w, std::string_view line, coronet::detail::unique_fd fd) noexcept
+        : w_(w), line_(line), fd_(std::move(fd)) {}
+#endif
     ticket(const ticket&) = delete;
     ticket& operator=(const ticket&) = delete;
     ~ticket();
 
     // Leads at once when nobody is writing.
-    bool await_ready() noexcept;
+    bool await_ready();
     template <class Promise>
     bool await_suspend(std::coroutine_handle<Promise> h) {
       std::stop_token token = coronet::detail::stop_token_of(h);
@@ -72,7 +86,9 @@ class line_writer {
       return state_;
     }
     // The write's error for outcome::failed.
-    std::error_code error() const noexcept { return error_; }
+    std::error_code error() const noexcept {
+      return error_;
+    }
     // For a sender given the lead that no longer wants to write (it was cancelled meanwhile):
     // takes its line back out of the outbox and passes the lead on.
     void abandon_lead() noexcept;
@@ -99,6 +115,10 @@ class line_writer {
     ticket* next_ = nullptr;
     bool resumed_ = false;
     std::optional<std::stop_callback<stop_fn>> on_stop_;
+#ifndef _WIN32
+    coronet::detail::unique_fd fd_;  // until the line enters the outbox
+    bool has_fd_ = false;            // its line in the outbox carries the outbox's descriptor
+#endif
   };
 
   // The leader's batch: the outbox and its senders, taken over at construction. settle() (or,
@@ -112,16 +132,33 @@ class line_writer {
     ~batch() { settle(std::make_error_code(std::errc::operation_canceled)); }
 
     std::string_view bytes() const noexcept { return bytes_; }
+#ifndef _WIN32
+    // The descriptor to attach to the first byte, or -1.
+    int fd() const noexcept {
+      return fd_.get();
+    }
+#endif
     void settle(std::error_code ec) noexcept;
 
    private:
     line_writer& w_;
     std::string bytes_;
+#ifndef _WIN32
+    coronet::detail::unique_fd fd_;
+#endif
     waiter_list* followers_;
     bool settled_ = false;
   };
 
-  [[nodiscard]] ticket enqueue(std::string_view line) noexcept { return ticket(*this, line); }
+  [[nodiscard]] ticket enqueue(std::string_view line) noexcept {
+    return ticket(*this, line);
+  }
+#ifndef _WIN32
+  // A line with a descriptor; throws std::logic_error while another one is in the outbox.
+  [[nodiscard]] ticket enqueue(std::string_view line, coronet::detail::unique_fd fd) {
+    return ticket(*this, line, std::move(fd));
+  }
+#endif
 
  private:
   // An intrusive FIFO of waiting senders (their tickets live in their frames).
@@ -135,8 +172,16 @@ class line_writer {
 
   void pass_lead() noexcept;
 
+  // Puts the ticket's line (and descriptor) into the outbox.
+  void append(ticket& t);
+  // The ticket's line left the outbox unwritten: so does its descriptor.
+  void drop_fd_of(ticket& t) noexcept;
+
   bool writing_ = false;
   std::string outbox_;
+#ifndef _WIN32
+  coronet::detail::unique_fd outbox_fd_;  // the descriptor of a line in outbox_
+#endif
   std::string spare_;   // the last batch's buffer, kept for its capacity (up to a limit)
   waiter_list queued_;  // the senders whose lines are in outbox_, in order
   waiter_list batch_;   // the senders whose lines the leader is writing

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <string>
 
 namespace sample {
 
@@ -113,16 +114,25 @@ bool cli::has(const std::string& name) const {
   return opts_.at(name).set;
 }
 
+namespace {
+// One line, written whole: one fwrite (which holds the stream's lock) and one flush, so that
+// lines from several threads (run_per_core) or processes (cluster workers on one stdout) never
+// mix within a line.
+void print_line(std::FILE* to, std::string_view line) {
+  std::string whole;
+  whole.reserve(line.size() + 1);
+  whole.append(line).push_back('\n');
+  std::fwrite(whole.data(), 1, whole.size(), to);
+  std::fflush(to);
+}
+}  // namespace
+
 void say(std::string_view line) {
-  std::fwrite(line.data(), 1, line.size(), stdout);
-  std::fputc('\n', stdout);
-  std::fflush(stdout);
+  print_line(stdout, line);
 }
 
 void complain(std::string_view line) {
-  std::fwrite(line.data(), 1, line.size(), stderr);
-  std::fputc('\n', stderr);
-  std::fflush(stderr);
+  print_line(stderr, line);
 }
 
 int run_until_signal(std::function<coronet::task<int>()> main_task) {

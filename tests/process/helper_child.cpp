@@ -17,6 +17,15 @@
 //   channel-crash        send "crashing", then abort()
 //   channel-env          send {"fd_var": bool, "cloexec": bool} about the channel
 //   channel-none         print "none" if there is no parent channel
+//   cluster-worker       a cluster worker (POSIX): each connection gets "PID MULTISHOT\n"
+//                        (MULTISHOT: "multishot" or "no-multishot", the io_uring accept mode the
+//                        worker's environment asks for); a connection
+//                        that then sends "exit N" makes the worker exit with code N at once;
+//                        other messages from the primary are sent back
+//   channel-handles      for each message with a handle (POSIX): a stream gets the message's
+//                        JSON and is closed, then {"took": "net.Socket", "cloexec": bool} goes
+//                        back; for a listener {"took": "net.Server", ...} goes back first, then
+//                        it accepts one connection and writes "accepted by PID" to it
 //
 // On Windows it starts at wmain, so that its arguments, environment and working directory come
 // in UTF-16 and go out as UTF-8, and its stdio is in binary mode (no "\r\n"); list-fds,
@@ -32,6 +41,7 @@
 #endif
 
 #include <algorithm>
+#include <array>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -184,7 +194,32 @@ coronet::task<int> channel_mode(std::string mode) {
     boost::json::value msg = "crashing";
     co_await parent->send(std::move(msg));
     std::abort();
-  } else if (mode == "channel-env") {
+  }
+#ifndef _WIN32
+  else if (mode == "channel-handles") {
+    while (std::optional<coronet::process::message> m = co_await parent->receive_with_handle()) {
+      boost::json::object report;
+      report["took"] = coronet::process::handle_type(m->handle);
+      int fd = -1;
+      if (auto* s = std::get_if<coronet::stream>(&m->handle)) {
+        fd = s->native_handle();
+        report["cloexec"] = (::fcntl(fd, F_GETFD) & FD_CLOEXEC) != 0;
+        co_await s->write_all(boost::json::serialize(m->value));
+        s->close();
+      } else if (auto* l = std::get_if<coronet::tcp::listener>(&m->handle)) {
+        report["cloexec"] = (::fcntl(l->native_handle(), F_GETFD) & FD_CLOEXEC) != 0;
+        boost::json::value v = std::move(report);
+        co_await parent->send(std::move(v));
+        coronet::stream c = co_await l->accept();
+        co_await c.write_all("accepted by " + std::to_string(::getpid()));
+        continue;
+      }
+      boost::json::value v = std::move(report);
+      co_await parent->send(std::move(v));
+    }
+  }
+#endif
+  else if (mode == "channel-env") {
     boost::json::object o;
     o["fd_var"] = std::getenv("NODE_CHANNEL_FD") != nullptr;
     o["mode_var"] = std::getenv("NODE_CHANNEL_SERIALIZATION_MODE") != nullptr;
@@ -194,6 +229,31 @@ coronet::task<int> channel_mode(std::string mode) {
   }
   co_return 0;
 }
+
+#ifndef _WIN32
+coronet::task<> cluster_connection(coronet::stream s) {
+  const char* no_multishot = std::getenv("CORONET_NO_MULTISHOT");
+  co_await s.write_all(std::to_string(::getpid()) +
+                       (no_multishot ? " no-multishot" : " multishot") + "\n");
+  std::array<char, 64> buf;
+  std::string got;
+  while (std::size_t n = co_await s.read_some(buf)) {
+    got.append(buf.data(), n);
+    if (got.starts_with("exit ") && got.ends_with("\n")) std::_Exit(std::atoi(got.c_str() + 5));
+  }
+}
+
+coronet::task<int> cluster_worker() {
+  std::optional<coronet::process::channel> primary = coronet::process::parent_channel();
+  if (!primary) co_return 2;
+  auto& ch = *primary;
+  coronet::task_group echoes;
+  co_await coronet::process::cluster::run_worker(
+      ch, cluster_connection, [&](boost::json::value m) { echoes.spawn(ch.send(std::move(m))); });
+  co_await echoes.join();
+  co_return 0;
+}
+#endif
 
 int run(const std::vector<std::string>& argv) {
   const std::string mode = argv.size() > 1 ? argv[1] : "";
@@ -244,6 +304,16 @@ int run(const std::vector<std::string>& argv) {
     }
     return 0;
   }
+#ifndef _WIN32
+  if (mode == "cluster-worker") {
+    try {
+      return coronet::run(cluster_worker());
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "process-test-child: %s\n", e.what());
+      return 1;
+    }
+  }
+#endif
   if (mode.starts_with("channel-")) {
     try {
       return coronet::run(channel_mode(mode));

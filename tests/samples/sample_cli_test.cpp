@@ -59,13 +59,17 @@ INSTANTIATE_TEST_SUITE_P(
     EchoSamples, SampleCli,
     ::testing::Values(
         sample_usage{"tcp-echo-server",
-                     "usage: tcp-echo-server [--help] [--host HOST] [--port PORT] [--quiet]"},
+                     "usage: tcp-echo-server [--help] [--host HOST] [--port PORT] [--quiet] "
+                     "[--threads N]"},
         sample_usage{
             "tcp-echo-client",
             "usage: tcp-echo-client [--help] [--host HOST] [--port PORT] [--message MESSAGE] "
             "[--interval-ms MS] [--count N] [--quiet]"},
         sample_usage{"pipe-echo-server",
                      "usage: pipe-echo-server [--help] [--path PATH] [--quiet]"},
+        sample_usage{"cluster-echo-server",
+                     "usage: cluster-echo-server [--help] [--host HOST] [--port PORT] "
+                     "[--workers N] [--scheduling rr|shared] [--restart] [--quiet]"},
         sample_usage{"pipe-echo-client",
                      "usage: pipe-echo-client [--help] [--path PATH] [--message MESSAGE] "
                      "[--interval-ms MS] [--count N] [--quiet]"}),

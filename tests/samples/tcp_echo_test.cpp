@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <csignal>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "child_process.hpp"
 #include "sample_harness.hpp"
@@ -109,6 +111,69 @@ TEST(TcpEcho, ClientReportsConnectionRefused) {
   EXPECT_EQ(client.wait(), 1);
   EXPECT_EQ(client.read_line(), std::nullopt) << "nothing on stdout, not even 'connected.'";
   EXPECT_EQ(client.read_stderr(), "connect 127.0.0.1:" + port + ": Connection refused\n");
+}
+
+// --threads N: the same lines, whichever thread serves the client.
+TEST(TcpEchoThreads, ServerOnTwoThreadsPrintsTheSeedLines) {
+  child_process server({sample_path("tcp-echo-server"), "--port", "0", "--threads", "2"});
+  const auto port = std::to_string(listening_port(server));
+  for (int round = 0; round < 3; ++round) {
+    child_process client({sample_path("tcp-echo-client"), "--port", port, "--count", "2",
+                          "--interval-ms", exchange_interval_ms});
+    EXPECT_EQ(client.read_lines(100), client_lines(2));
+    EXPECT_EQ(client.wait(), 0);
+    EXPECT_EQ(server.read_lines(tcp_server_lines(2).size()), tcp_server_lines(2));
+  }
+  server.signal(SIGTERM);
+  EXPECT_EQ(server.read_line(), std::nullopt);
+  EXPECT_EQ(server.wait(), 0);
+  EXPECT_EQ(server.read_stderr(), "");
+}
+
+// Connections held on every thread are all closed by one SIGTERM.
+TEST(TcpEchoThreads, SigtermClosesTheConnectionsOfEveryThread) {
+  child_process server(
+      {sample_path("tcp-echo-server"), "--port", "0", "--threads", "3", "--quiet"});
+  const auto port = std::to_string(listening_port(server));
+  std::vector<std::unique_ptr<child_process>> clients;
+  for (int i = 0; i < 6; ++i) {
+    clients.push_back(std::make_unique<child_process>(
+        std::vector<std::string>{sample_path("tcp-echo-client"), "--port", port, "--interval-ms",
+                                 idle_interval_ms, "--quiet"}));
+    EXPECT_EQ(clients.back()->read_line(), "connected.");
+  }
+  EXPECT_EQ(server.read_lines(6), std::vector<std::string>(6, "socket connected"));
+  server.signal(SIGTERM);
+  EXPECT_EQ(server.read_lines(100), std::vector<std::string>(6, "socket disconnected"));
+  EXPECT_EQ(server.wait(), 0);
+  for (auto& c : clients) EXPECT_EQ(c->read_lines(100), std::vector<std::string>{"disconnected."});
+}
+
+TEST(TcpEchoThreads, StopsOnSigintRightAfterStarting) {
+  child_process server({sample_path("tcp-echo-server"), "--port", "0", "--threads", "4"});
+  listening_port(server);
+  server.signal(SIGINT);
+  EXPECT_EQ(server.read_line(), std::nullopt);
+  EXPECT_EQ(server.wait(), 0) << "128 + n: killed by signal n";
+}
+
+// With SO_REUSEPORT a second server could join the first's port silently: it must not.
+TEST(TcpEchoThreads, ServerSaysWhenThePortIsTaken) {
+  child_process first(
+      {sample_path("tcp-echo-server"), "--host", "127.0.0.1", "--port", "0", "--threads", "2"});
+  const auto port = std::to_string(listening_port(first, "127.0.0.1"));
+  child_process second(
+      {sample_path("tcp-echo-server"), "--host", "127.0.0.1", "--port", port, "--threads", "2"});
+  EXPECT_EQ(second.wait(), 1);
+  EXPECT_EQ(second.read_stderr(), "bind 127.0.0.1:" + port + ": Address already in use\n");
+}
+
+TEST(TcpEchoThreads, BadThreadCountExitsTwo) {
+  child_process p({sample_path("tcp-echo-server"), "--threads", "many"});
+  EXPECT_EQ(p.wait(), 2);
+  EXPECT_THAT(p.read_stderr(),
+              ::testing::StartsWith(
+                  "tcp-echo-server: --threads must be a number from 0 to 1024, not 'many'\n"));
 }
 
 }  // namespace

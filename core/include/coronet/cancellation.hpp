@@ -25,6 +25,22 @@ task<T> with_stop_token(std::stop_token token, task<T> t) {
   return t;
 }
 
+namespace detail {
+// A token no one ever stops. Unlike an empty token it counts as one given with with_stop_token:
+// awaiting the task does not replace it with the awaiter's (an empty one would be replaced).
+inline std::stop_token never_stopped() noexcept {
+  static std::stop_source source;
+  return source.get_token();
+}
+
+// `t`, which no stop request reaches: for work that must run to its end even when whoever awaits
+// it is being cancelled (closing down after a cancellation, a short answer a peer waits for).
+template <class T>
+task<T> shielded(task<T> t) {
+  return with_stop_token(never_stopped(), std::move(t));
+}
+}  // namespace detail
+
 namespace this_task {
 namespace detail {
 struct get_stop_token {

@@ -1,7 +1,9 @@
-// Everything in coronet::io: endpoints, listeners, streams, name resolution, signals, run().
+// Everything in coronet::io: endpoints, listeners, streams, name resolution, signals, run() and
+// run_per_core().
 #pragma once
 
 #include "coronet/local.hpp"
+#include "coronet/per_core.hpp"
 #include "coronet/resolve.hpp"
 #include "coronet/run.hpp"
 #include "coronet/signal.hpp"
@@ -10,6 +12,7 @@
 #include "coronet/tcp_connect.hpp"
 #include "coronet/tcp_endpoint.hpp"
 #include "coronet/tcp_listener.hpp"
+#include "coronet/tcp_per_core.hpp"
 #ifdef _WIN32
 #include "coronet/pipe.hpp"
 #else

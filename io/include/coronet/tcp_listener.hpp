@@ -29,6 +29,11 @@ class listener : public detail::socket_listener {
   // Errors read "bind 0.0.0.0:8888: Address already in use".
   static listener bind(const endpoint& ep, const listen_options& opt = {});
   static listener bind(const socket_address& addr, const listen_options& opt = {});
+  // Adopt `fd`, a TCP socket that is already bound and listening (made by other code, received
+  // from another process, or bound on another thread for this one), on the current scheduler.
+  // Ownership passes to the listener, also when this throws: EINVAL (or ENOTSOCK) when `fd` is
+  // not a listening IPv4 or IPv6 socket.
+  static listener from_native(native_handle_type fd);
 
   std::uint16_t port() const noexcept { return local_address().port(); }
 

@@ -34,9 +34,17 @@ class listener : public detail::socket_listener {
  public:
   listener() noexcept = default;
   static listener bind(std::string_view path, const listen_options& opt = {});
+  // Adopt `fd`, a Unix socket that is already bound and listening, on the current scheduler.
+  // Ownership passes to the listener, also when this throws: EINVAL (or ENOTSOCK) when `fd` is
+  // not a listening Unix socket. Its close() leaves the socket file alone: whoever bound it owns
+  // the path.
+  static listener from_native(native_handle_type fd);
 
   // The path (or "@name") it listens on.
   std::string path() const { return local_address().path(); }
+  // Give up the socket file: close() then leaves it in place. For a listener handed to another
+  // process, which goes on listening on it (process::channel::send does this).
+  void release_path() noexcept { disown_path(); }
 
  private:
   using socket_listener::socket_listener;

@@ -198,6 +198,31 @@ struct write_call {
   }
 };
 
+struct sendmsg_call {
+  int fd;
+  const msghdr* msg;
+  int operator()() const noexcept {
+    for (;;) {
+      ssize_t r = ::sendmsg(fd, msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (r >= 0) return static_cast<int>(r);
+      if (errno != EINTR) return last_error();
+    }
+  }
+};
+
+// A failed or would-block recvmsg installs no descriptor, so retrying on readiness never leaks.
+struct recvmsg_call {
+  int fd;
+  msghdr* msg;
+  int operator()() const noexcept {
+    for (;;) {
+      ssize_t r = ::recvmsg(fd, msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+      if (r >= 0) return static_cast<int>(r);
+      if (errno != EINTR) return last_error();
+    }
+  }
+};
+
 struct poll_call {
   int fd;
   short events;
@@ -299,6 +324,14 @@ class asio_backend final : public asio_loop {
 
   void write(operation& op, io_handle& h, const void* buf, std::size_t len) override {
     start(op, h, wait_type::wait_write, write_call{h.fd, buf, clamp_len(len)});
+  }
+
+  void sendmsg(operation& op, io_handle& h, const msghdr* msg) override {
+    start(op, h, wait_type::wait_write, sendmsg_call{h.fd, msg});
+  }
+
+  void recvmsg(operation& op, io_handle& h, msghdr* msg) override {
+    start(op, h, wait_type::wait_read, recvmsg_call{h.fd, msg});
   }
 
   void poll(operation& op, io_handle& h, short events) override {

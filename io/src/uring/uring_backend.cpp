@@ -356,6 +356,19 @@ class uring_backend final : public io_backend {
     io_uring_sqe_set_data(sqe, &op);
   }
 
+  // Descriptor passing. SENDMSG and RECVMSG (5.3) are older than ACCEPT (5.5), which the probe
+  // requires, so they need no probe of their own.
+  void sendmsg(operation& op, io_handle& h, const msghdr* msg) override {
+    io_uring_sqe* sqe = get_sqe();
+    io_uring_prep_sendmsg(sqe, h.fd, msg, MSG_NOSIGNAL);
+    io_uring_sqe_set_data(sqe, &op);
+  }
+  void recvmsg(operation& op, io_handle& h, msghdr* msg) override {
+    io_uring_sqe* sqe = get_sqe();
+    io_uring_prep_recvmsg(sqe, h.fd, msg, MSG_CMSG_CLOEXEC);
+    io_uring_sqe_set_data(sqe, &op);
+  }
+
  private:
   void init_ring() {
     // SINGLE_ISSUER + DEFER_TASKRUN (6.1): completions are processed only when we ask, on our

@@ -60,6 +60,16 @@ class io_backend : public event_loop {
 #ifdef _WIN32
   // A server end of a named pipe (kind::stream) waits for a client: ConnectNamedPipe.
   virtual void accept_pipe(operation& op, io_handle& h) = 0;
+#else
+  // sendmsg(2) and recvmsg(2) on a socket: what passes descriptors (SCM_RIGHTS) over a Unix
+  // socket. `msg`, its iovecs and its control buffer stay valid until the completion. The send
+  // never raises SIGPIPE (MSG_NOSIGNAL). The receive adds MSG_CMSG_CLOEXEC, so every descriptor
+  // it brings in is close-on-exec, and updates msg->msg_flags (MSG_CTRUNC) and msg_controllen as
+  // recvmsg(2) does. The result is the byte count. A receive that completes with a result >= 0
+  // has installed the descriptors its control data names: the caller owns them from then on,
+  // also when nobody is left to look at them. Not on Windows, which has no SCM_RIGHTS.
+  virtual void sendmsg(operation& op, io_handle& h, const msghdr* msg) = 0;
+  virtual void recvmsg(operation& op, io_handle& h, msghdr* msg) = 0;
 #endif
 
   // Receive into a buffer the backend lends (stream::receive): completes with the byte count

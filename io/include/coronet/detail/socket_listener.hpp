@@ -4,6 +4,7 @@
 #include <sys/types.h>  // dev_t, ino_t (mingw has them too)
 
 #include <string>
+#include <string_view>
 
 #include "coronet/detail/io_backend.hpp"
 #include "coronet/socket_address.hpp"
@@ -42,6 +43,7 @@ class socket_listener {
     dev_ = dev;
     ino_ = ino;
   }
+  void disown_path() noexcept { path_.clear(); }
 
  private:
   io_handle handle_;
@@ -55,5 +57,10 @@ class socket_listener {
 // Open a socket, connect it to `addr` and return the stream; errors read
 // "connect 127.0.0.1:8888: Connection refused".
 task<stream> connect_to(socket_address addr);
+
+// For the listeners' from_native(): the local address of `fd` when it is a listening socket of
+// an IP family (`unix_family` false) or AF_UNIX (true). Otherwise closes `fd` and throws
+// std::system_error (ENOTSOCK, EINVAL) saying `what`.
+socket_address listening_address(native_handle_type fd, bool unix_family, std::string_view what);
 
 }  // namespace coronet::detail

@@ -9,7 +9,8 @@
 //     std::cout << boost::json::serialize(*m) << "\n";
 //   // nullopt: the peer disconnected or exited
 //
-// One receive may be in flight at a time; sends may come from many coroutines at once: each
+// One receive may be in flight at a time (receive and receive_with_handle alike); sends may come
+// from many coroutines at once: each
 // message is written whole, in the order the sends started, and the messages that queue up
 // while one write is in flight go out together in the next write. Messages whose "cmd" member
 // is a string starting with "NODE_" are Node's internal ones: receive() skips them.
@@ -18,12 +19,25 @@
 // a line that is not JSON or is longer than the limit; the channel goes on with the next line on
 // the next receive(). "channel send: Broken pipe" when the peer has gone.
 //
+// Handles (POSIX, coronet/process/handle.hpp): send(message, handle) passes a connected or
+// listening socket to the peer the way Node's child.send(message, socket) does, so the peer may be
+// Node: the line is {"cmd":"NODE_HANDLE","type":"net.Socket","msg":<message>} with the
+// descriptor attached (SCM_RIGHTS); the receiver answers {"cmd":"NODE_HANDLE_ACK"} (or
+// NODE_HANDLE_NACK when the descriptor did not arrive, and the sender tries again, up to 3
+// times). receive_with_handle() gives the message with its handle; receive() closes a handle
+// that comes. Both answer the sender. See docs/process.md, "Passing handles".
+//
 // Cancel safety:
 // - receive: safe. A cancelled receive loses no message: bytes already read stay buffered.
 // - send: a send cancelled while it waits behind others has written nothing; one whose message
 //   is already being written (with others') ends at once and the message still goes out whole.
 //   A send cancelled while it is itself writing may leave part of a line: the channel is then
 //   unusable (the peer sees a broken line).
+// - send with a handle: as send while it waits or writes; cancelled while it waits for the
+//   acknowledgement, the handle has gone out and the peer may well take it (this side's copy is
+//   closed either way), and the next handle send still waits for that acknowledgement.
+// - receive_with_handle: safe, handles included; the acknowledgement it owes the sender is
+//   written even when it is cancelled meanwhile (a short uncancellable write).
 #pragma once
 
 #include <cstddef>
@@ -33,6 +47,7 @@
 
 #include <boost/json/value.hpp>
 
+#include "coronet/process/handle.hpp"
 #include "coronet/stream.hpp"
 #include "coronet/task.hpp"
 
@@ -42,6 +57,7 @@ enum class channel_error {
   bad_message = 1,   // a line that is not one JSON value
   message_too_long,  // a line longer than max_message
   closed,            // send() after disconnect()
+  handle_lost,       // the peer answered NODE_HANDLE_NACK to every try: the handle did not arrive
 };
 
 const std::error_category& channel_category() noexcept;
@@ -70,8 +86,24 @@ class channel {
   // down: nothing queues without bound).
   task<> send(boost::json::value message);
   // The next message, or nullopt once the peer has disconnected or exited (or after
-  // disconnect() on this side, also for a receive pending at that moment).
+  // disconnect() on this side, also for a receive pending at that moment). A handle that comes
+  // with the message is closed (after telling the sender it arrived).
   task<std::optional<boost::json::value>> receive();
+#ifndef _WIN32
+  // Sends `message` with `h` attached (Node's child.send(message, handle)). The handle is this
+  // call's: its descriptor here is closed once the peer has acknowledged it (Node's default,
+  // keepOpen false), or when the send fails or is cancelled. Completes when the peer has
+  // acknowledged, so one handle is in flight at a time; sends that start meanwhile, with or
+  // without a handle, wait and keep their order (as Node queues them). While it waits for the
+  // acknowledgement it reads the channel itself if no receive() does; messages it reads meanwhile
+  // are kept for the next receive(). An empty handle makes this a plain send.
+  // Errors: channel_error::handle_lost, a channel closed or a peer gone before it answered
+  // (EPIPE), EOPNOTSUPP over a pipe (which cannot carry descriptors).
+  task<> send(boost::json::value message, handle h);
+  // The next message and the handle that came with it (see handle.hpp), or nullopt at the end,
+  // as receive(). A handle arrives as a stream or listener of the calling scheduler.
+  task<std::optional<process::message>> receive_with_handle();
+#endif
   // Closes this end: the peer's receive() gives nullopt. Pending operations end (a receive with
   // nullopt, a send with operation_canceled).
   void disconnect() noexcept;

@@ -1,0 +1,140 @@
+// tcp::listen_per_core, tcp::serve_per_core: bind every core's SO_REUSEPORT socket up front,
+// then run_per_core with each core adopting its own.
+#include "coronet/tcp_per_core.hpp"
+
+#ifndef _WIN32
+#include <netinet/in.h>
+#endif
+
+#include <cerrno>
+#include <exception>
+#include <utility>
+#include <vector>
+
+#include "coronet/error.hpp"
+#include "coronet/task_group.hpp"
+#include "stop_signals.hpp"
+#include "tcp_bind.hpp"
+
+namespace coronet::tcp {
+namespace {
+
+// The bound sockets no core has adopted yet; whatever is left is closed.
+class bound_sockets {
+ public:
+  explicit bound_sockets(std::size_t n) : fds_(n, invalid_native_handle) {}
+  bound_sockets(const bound_sockets&) = delete;
+  bound_sockets& operator=(const bound_sockets&) = delete;
+  ~bound_sockets() {
+    for (native_handle_type fd : fds_)
+      if (fd != invalid_native_handle) coronet::detail::close_native(fd);
+  }
+  void set(std::size_t i, native_handle_type fd) noexcept { fds_[i] = fd; }
+  native_handle_type take(std::size_t i) noexcept {
+    return std::exchange(fds_[i], invalid_native_handle);
+  }
+
+ private:
+  std::vector<native_handle_type> fds_;
+};
+
+// Whether anything holds `addr`: bind (never listen: a connection must not land in a socket that
+// is closed at once) a socket without SO_REUSEPORT, which conflicts with every socket bound there,
+// reuse-port group or not. Throws "bind ADDR: Address already in use" if it does.
+void refuse_if_taken(const socket_address& addr, const listen_options& opt) {
+  const native_handle_type fd = coronet::detail::open_stream_socket(addr.family());
+  if (fd < 0) {
+    const int err = coronet::detail::last_socket_error();
+    throw_errno(err, "bind " + addr.to_string() + ": socket");
+  }
+  // As the real sockets will be: a port in TIME_WAIT is free, and v6_only decides whether an
+  // IPv4 server on the port is a conflict.
+  if (opt.reuse_address) coronet::detail::set_socket_option(fd, SOL_SOCKET, SO_REUSEADDR, 1);
+  if (addr.family() == AF_INET6)
+    coronet::detail::set_socket_option(fd, IPPROTO_IPV6, IPV6_V6ONLY, opt.v6_only);
+  const bool taken = ::bind(fd, addr.native(), addr.size()) != 0;
+  const int err = coronet::detail::last_socket_error();
+  coronet::detail::close_native(fd);
+  if (taken) throw_errno(err, "bind " + addr.to_string());
+}
+
+using serve_fn = std::function<task<>(listener&, unsigned)>;
+using connection_fn = std::function<task<>(stream, unsigned)>;
+
+task<> serve_core(bound_sockets& sockets, const serve_fn& serve, unsigned core) {
+  listener l = listener::from_native(sockets.take(core));
+  co_await serve(l, core);
+}
+
+// A connection's task: its failure is reported, never its siblings' or its core's problem.
+task<> run_connection(const connection_fn& on_connection, stream s, unsigned core) {
+  try {
+    co_await on_connection(std::move(s), core);
+  } catch (...) {
+    std::exception_ptr e = std::current_exception();
+    if (!is_cancellation(e)) report_unhandled_exception(std::move(e), "connection");
+  }
+}
+
+task<> accept_loop(listener& l, const connection_fn& on_connection, unsigned core) {
+  task_group connections;
+  std::exception_ptr stopped;  // the cancellation, or the listener's failure
+  try {
+    for (;;) {
+      stream s = co_await l.accept();
+      connections.spawn(run_connection(on_connection, std::move(s), core));
+    }
+  } catch (...) {
+    stopped = std::current_exception();
+  }
+  l.close();
+  connections.cancel();
+  try {
+    co_await connections.join();  // the connections never fail; a cancelled join says so
+  } catch (...) {
+  }
+  std::rethrow_exception(stopped);
+}
+
+}  // namespace
+
+int listen_per_core(const endpoint& ep, std::function<task<>(listener&, unsigned core)> serve,
+                    const per_core_server_options& options) {
+  per_core_options cores = options.cores;
+  if (cores.threads == 0) cores.threads = default_core_count();
+  const unsigned n = cores.threads;
+  const socket_address addr = detail::passive_address(ep);
+  listen_options opt = options.listen;
+#ifdef _WIN32
+  // No SO_REUSEPORT: fail before anything is bound, as bind() itself would.
+  if (n > 1) throw_errno(EOPNOTSUPP, "bind " + addr.to_string() + ": reuse_port");
+#endif
+  if (n > 1) {
+    if (options.exclusive && addr.port() != 0) refuse_if_taken(addr, opt);
+    opt.reuse_port = true;
+  }
+  bound_sockets sockets(n);
+  socket_address local;
+  sockets.set(0, detail::bind_socket(addr, opt, local));
+  // Port 0: the others join the port the system gave the first.
+  const socket_address same = socket_address::ip(addr.host(), local.port());
+  for (unsigned core = 1; core < n; ++core) {
+    socket_address ignored;
+    sockets.set(core, detail::bind_socket(same, opt, ignored));
+  }
+  if (options.on_listening) {
+    // Whoever reads "listening on ..." may signal at once: the signals must wait for run_per_core
+    // from now on (it blocks them too, for the case without a callback).
+    if (cores.stop_on_signal) coronet::detail::block_stop_signals();
+    options.on_listening(local);
+  }
+  return run_per_core(cores, [&](unsigned core) { return serve_core(sockets, serve, core); });
+}
+
+int serve_per_core(const endpoint& ep, std::function<task<>(stream, unsigned core)> on_connection,
+                   const per_core_server_options& options) {
+  return listen_per_core(
+      ep, [&](listener& l, unsigned core) { return accept_loop(l, on_connection, core); }, options);
+}
+
+}  // namespace coronet::tcp
