@@ -64,13 +64,17 @@ bool frame_cache_enabled() noexcept {
 void* allocate_frame(std::size_t size) {
   if constexpr (cache_enabled) {
     const std::size_t c = class_of(size);
-    if (c < classes && !dead) {
-      if (free_frame_node* n = cache.heads[c]) {
-        cache.heads[c] = n->next;
-        --cache.counts[c];
-        return n;
+    if (c < classes) {
+      if (!dead) {
+        if (free_frame_node* n = cache.heads[c]) {
+          cache.heads[c] = n->next;
+          --cache.counts[c];
+          return n;
+        }
+        guard.armed = true;  // touching the guard registers its destructor for this thread
       }
-      guard.armed = true;  // touching the guard registers its destructor for this thread
+      // The whole class, also when this thread's cache is gone: another thread may cache the
+      // frame when it frees it and hand it to any frame of the class.
       return ::operator new((c + 1) * granule);
     }
   }

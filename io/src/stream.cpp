@@ -49,7 +49,8 @@ receive_awaiter::receive_awaiter(stream& s) : op_awaiter(s.backend()), s_(s) {}
 // or await_resume threw.
 receive_awaiter::~receive_awaiter() {
   settle();  // before giving back a buffer the kernel may still fill
-  if (buf_.data) s_.backend().give_back(std::exchange(buf_, {}));
+  // Through loop_, not s_: at shutdown the stream may be gone before this frame is destroyed.
+  if (buf_.data) static_cast<io_backend*>(loop_)->give_back(std::exchange(buf_, {}));
 }
 
 void receive_awaiter::start() {

@@ -9,6 +9,7 @@
 #include <unistd.h>
 #endif
 
+#include <chrono>
 #include <cstddef>
 #include <cstdio>
 #include <cstring>
@@ -323,6 +324,79 @@ TEST(Receive, ZeroCopySendsOverTcpDeliverEverything) {
     co_return std::move(std::get<0>(both));
   });
   EXPECT_TRUE(got == data) << "got " << got.size() << " bytes of " << data.size();
+}
+
+task<> stop_after(std::stop_source& s, std::chrono::milliseconds d) {
+  co_await sleep_for(d);
+  s.request_stop();
+}
+
+task<> write_everything(stream& s, std::span<const std::byte> d) {
+  co_await s.write_all(d);
+}
+
+// A zero-copy send whose peer stopped reading is done but its notification never comes: a stop
+// request must still end the write (the connection is dropped, the buffer released).
+TEST(Receive, ZeroCopyWriteToAStalledPeerCanBeCancelled) {
+  using namespace std::chrono_literals;
+  scoped_env zc("CORONET_SEND_ZC", "4096");
+  const std::vector<std::byte> data = pattern(32 << 20, 3);  // far more than loopback buffers
+  failure f = run([&]() -> task<failure> {
+    auto server = tcp::listener::bind({"127.0.0.1", 0});
+    stream c = co_await tcp::connect("127.0.0.1", server.port());
+    stream a = co_await server.accept();  // never reads
+    std::stop_source stop;
+    auto both =
+        co_await when_all(failure_of(with_stop_token(stop.get_token(), write_everything(c, data))),
+                          stop_after(stop, 50ms));
+    co_return std::get<0>(both);
+  });
+  EXPECT_TRUE(f.thrown);
+  EXPECT_EQ(f.code, std::errc::operation_canceled) << f.what;
+}
+
+task<> write_forever(stream s, std::span<const std::byte> d, event& started) {
+  started.set();
+  co_await s.write_all(d);
+}
+
+// The same stalled zero-copy write, abandoned at shutdown: the scheduler's teardown must end.
+TEST(Receive, ShutdownWithAStalledZeroCopyWriteEnds) {
+  scoped_env zc("CORONET_SEND_ZC", "4096");
+  const std::vector<std::byte> data = pattern(32 << 20, 4);
+  run([&]() -> task<> {
+    auto server = tcp::listener::bind({"127.0.0.1", 0});
+    stream c = co_await tcp::connect("127.0.0.1", server.port());
+    stream a = co_await server.accept();
+    event started;
+    spawn(write_forever(std::move(c), data, started));
+    co_await started.wait();
+    co_await next_turn();
+  });
+  SUCCEED();
+}
+
+// Closing a stream whose multishot receive has chunks queued, while a buffer is still held:
+// every buffer comes back.
+TEST(Receive, CloseWithQueuedChunksReturnsEveryBuffer) {
+  raw_pair p;
+  auto lent_after = run([&]() -> task<std::size_t> {
+    auto& b = detail::current_backend();
+    {
+      stream s(p.take_first(), socket_address());
+      CO_ASSERT(raw_send(p.peer(), "a", 1) == 1);
+      received held = co_await s.receive();
+      for (int i = 0; i < 5; ++i) CO_ASSERT(raw_send(p.peer(), "b", 1) == 1);
+      co_await next_turn();
+      co_await next_turn();
+      s.close();
+      co_await next_turn();
+      held.release();
+    }
+    co_await next_turn();
+    co_return b.buffers_lent();
+  });
+  EXPECT_EQ(lent_after, 0u);
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <liburing.h>
 #include <poll.h>
 #include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -39,8 +40,9 @@ int send_zc_tag;  // backend_data of zero-copy sends, which complete at their no
 // What a zero-copy send keeps in operation::backend_scratch, to be sent again without zero-copy
 // where the socket does not support it.
 struct zc_send {
+  static constexpr std::uint32_t k_sent = 0x80000000u;  // in len: only the notification is due
   const void* buf;
-  std::uint32_t len;
+  std::uint32_t len;  // at most 0x7fffffff (clamp), so the top bit is free for k_sent
   int fd;
 };
 
@@ -207,6 +209,20 @@ class uring_backend final : public io_backend {
   void cancel(operation& op) noexcept override {
     if (!op.pending) return;
     op.cancel_requested = true;
+    if (op.backend_data == &send_zc_tag) {
+      zc_send z;
+      std::memcpy(&z, op.backend_scratch, sizeof z);
+      if (z.len & zc_send::k_sent) {
+        // The send is done and only its notification is due, which comes when the kernel frees
+        // the data it queued: never, if the peer has stopped reading. Nothing is left to cancel,
+        // so drop the connection (AF_UNSPEC disconnects a TCP socket and purges its send
+        // queue): a cancelled partial write has made the stream unusable anyway.
+        sockaddr unspec{};
+        unspec.sa_family = AF_UNSPEC;
+        ::connect(z.fd, &unspec, sizeof unspec);
+        return;
+      }
+    }
     if (op.backend_data && op.backend_data != &timeout_tag && op.backend_data != &send_zc_tag) {
       // Waiting on a multishot request: the kernel holds nothing of this operation, and what
       // arrives later stays queued for the next reader.
@@ -644,6 +660,11 @@ class uring_backend final : public io_backend {
     if (used_up && ++r.head == r.ready.size()) {
       r.ready.clear();
       r.head = 0;
+    } else if (used_up && r.head >= 16) {
+      // A reader that stays a chunk or two behind never empties the queue: drop the consumed
+      // front now and then, so the vector stays as small as the backlog.
+      r.ready.erase(r.ready.begin(), r.ready.begin() + std::ptrdiff_t(r.head));
+      r.head = 0;
     }
     complete(op, result);
   }
@@ -699,6 +720,8 @@ class uring_backend final : public io_backend {
         r.ready.push_back(receiver::chunk{res, 0, has_buffer ? id : receiver::k_no_buffer});
       } catch (...) {  // no memory to queue it: the data is lost, so the stream must fail
         if (has_buffer) buffers_.recycle(id);
+        for (std::size_t i = r.head; i < r.ready.size(); ++i)
+          if (r.ready[i].id != receiver::k_no_buffer) buffers_.recycle(r.ready[i].id);
         r.ready.clear();
         r.head = 0;
         r.ready.shrink_to_fit();
@@ -778,6 +801,9 @@ class uring_backend final : public io_backend {
         std::memcpy(&z, op->backend_scratch, sizeof z);
         if (cqe_flags & IORING_CQE_F_MORE) {  // the result; the notification comes next
           op->result = res;
+          z.len |= zc_send::k_sent;
+          std::memcpy(op->backend_scratch, &z, sizeof z);
+          if (op->cancel_requested) cancel(*op);  // a cancel that came before this CQE
           continue;
         }
         op->backend_data = nullptr;
@@ -785,7 +811,7 @@ class uring_backend final : public io_backend {
         if (res == -EOPNOTSUPP && !op->cancel_requested) {
           // Not TCP (a Unix socket has no zero-copy): send it the usual way.
           if (io_uring_sqe* sqe = try_get_sqe()) {
-            io_uring_prep_send(sqe, z.fd, z.buf, z.len, MSG_NOSIGNAL);
+            io_uring_prep_send(sqe, z.fd, z.buf, z.len & ~zc_send::k_sent, MSG_NOSIGNAL);
             io_uring_sqe_set_data(sqe, op);
             continue;
           }
