@@ -272,8 +272,8 @@ int run_per_core(const per_core_options& options, std::function<task<>(unsigned 
   // signalfd instead of killing the process through a thread that does not expect it.
   if (options.stop_on_signal) detail::block_stop_signals();
   std::vector<int> cpus;
-  affinity_guard caller_affinity;
 #ifdef __linux__
+  affinity_guard caller_affinity;  // pinning core 0 pins the caller: undone on the way out
   if (options.pin) {
     cpus = allowed_cpus();
     if (cpus.empty()) throw_errno(EINVAL, "run_per_core: no CPU to pin to");

@@ -507,6 +507,7 @@ message output_of(inbound& m, message*) {
 }
 #endif
 
+#ifndef _WIN32  // only the handle sender's pump() needs it
 // Holding the read role: handles one line. The program's message, or nullopt for a line of
 // Node's that was handled here. Throws channel_error::bad_message for a line that is not JSON.
 task<std::optional<inbound>> dispatch(channel_state& st, std::string_view line) {
@@ -515,6 +516,7 @@ task<std::optional<inbound>> dispatch(channel_state& st, std::string_view line) 
   std::optional<inbound> m = co_await dispatch_internal(st, std::move(v));
   co_return m;
 }
+#endif
 
 // The next message for the program as an Out (boost::json::value or message), or nullopt at the
 // end: receive() and receive_with_handle(). One coroutine per message; a line of the program's
