@@ -23,6 +23,7 @@
 #include <utility>
 #include <vector>
 
+#include "coronet/detail/event.hpp"
 #include "coronet/detail/promise_base.hpp"
 #include "coronet/error.hpp"
 #include "coronet/scheduler.hpp"
@@ -56,82 +57,10 @@ inline next_turn_awaiter next_turn() noexcept {
   return {};
 }
 
-// A one-shot event: wait() suspends until set() (or returns at once if it already was). The
-// waiters resume on the next turn of the loop, not inside set(). Cancellable: a stop request on
-// the waiting coroutine's token ends the wait with errc::operation_canceled.
-class event {
-  class awaiter;
-
- public:
-  event() = default;
-  event(const event&) = delete;
-  event& operator=(const event&) = delete;
-  ~event() {
-    for (awaiter* w : waiters_) w->ev_ = nullptr;
-  }
-
-  bool is_set() const noexcept { return set_; }
-  void set() {
-    set_ = true;
-    for (awaiter* w : std::exchange(waiters_, {})) w->wake(false);
-  }
-  [[nodiscard]] awaiter wait() noexcept { return awaiter(*this); }
-
- private:
-  class awaiter {
-   public:
-    explicit awaiter(event& ev) noexcept : ev_(&ev) {}
-    awaiter(const awaiter&) = delete;
-    awaiter& operator=(const awaiter&) = delete;
-    ~awaiter() { unlink(); }  // the waiting coroutine was destroyed while suspended
-
-    bool await_ready() const noexcept { return ev_->set_; }
-    template <class Promise>
-    bool await_suspend(std::coroutine_handle<Promise> h) {
-      std::stop_token token = detail::stop_token_of(h);
-      if (token.stop_requested()) {
-        cancelled_ = true;
-        return false;
-      }
-      h_ = h;
-      ev_->waiters_.push_back(this);
-      if (token.stop_possible()) on_stop_.emplace(std::move(token), stop_fn{this});
-      return true;
-    }
-    void await_resume() {
-      on_stop_.reset();
-      if (cancelled_)
-        throw std::system_error(std::make_error_code(std::errc::operation_canceled), "event wait");
-    }
-
-   private:
-    friend class event;
-    struct stop_fn {
-      awaiter* self;
-      void operator()() const noexcept {
-        if (!self->h_) return;  // set() already woke it
-        self->unlink();
-        self->wake(true);
-      }
-    };
-    void unlink() noexcept {
-      if (!ev_ || !h_) return;
-      std::erase(ev_->waiters_, this);
-    }
-    void wake(bool cancelled) {
-      cancelled_ = cancelled;
-      scheduler::current().schedule(std::exchange(h_, {}));
-    }
-
-    event* ev_;
-    std::coroutine_handle<> h_;
-    bool cancelled_ = false;
-    std::optional<std::stop_callback<stop_fn>> on_stop_;
-  };
-
-  bool set_ = false;
-  std::vector<awaiter*> waiters_;
-};
+// A one-shot event: wait() suspends until set() (or returns at once if it already was); the
+// waiters resume on the next turn of the loop; a stop request ends a wait with
+// operation_canceled. The library's own (core/include/coronet/detail/event.hpp).
+using event = coronet::detail::event;
 
 // While alive, records what reaches the unhandled exception handler instead of printing it;
 // restores the previous handler when destroyed. One at a time.
