@@ -51,7 +51,8 @@ struct cache_guard {
 };
 thread_local cache_guard guard;
 
-std::size_t class_of(std::size_t size) noexcept {
+// Unused when the cache is compiled out (sanitizer builds), hence maybe_unused.
+[[maybe_unused]] std::size_t class_of(std::size_t size) noexcept {
   return (size + granule - 1) / granule - 1;
 }
 
