@@ -372,7 +372,7 @@ TEST(ListenPerCore, FailsAtOnceWhenThePortIsTaken) {
   ::getsockname(holder, reinterpret_cast<sockaddr*>(&a), &len);
   const std::uint16_t port = ntohs(a.sin_port);
 
-  bool ran = false;
+  std::atomic<bool> ran = false;  // set by every core's thread
   tcp::per_core_server_options o;
   o.cores.threads = 2;
   try {

@@ -27,12 +27,40 @@
 #include "coronet/detail/io_backend.hpp"
 #include "coronet/error.hpp"
 
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define CORONET_TSAN 1
+#endif
+#endif
+#if defined(__SANITIZE_THREAD__) && !defined(CORONET_TSAN)
+#define CORONET_TSAN 1
+#endif
+#ifdef CORONET_TSAN
+#include <sanitizer/tsan_interface.h>
+#endif
+
 namespace coronet::detail {
 namespace {
 
 // user_data values that are not operation records.
 constexpr __u64 k_ignore = 0;  // cancellations and closes: their outcome is seen on the target
 constexpr __u64 k_wake = 2;    // the eventfd read that wake() completes
+
+// liburing maps and unmaps its rings with raw system calls, which ThreadSanitizer does not see: a
+// ring mapped where another thread's ring was unmapped looks as if it raced with that thread's
+// last writes to it. The kernel orders the unmap before the new mapping; these two tell
+// ThreadSanitizer so (and are nothing in other builds).
+[[maybe_unused]] char ring_mappings;
+void ring_mapped() noexcept {
+#ifdef CORONET_TSAN
+  __tsan_acquire(&ring_mappings);
+#endif
+}
+void ring_unmapping() noexcept {
+#ifdef CORONET_TSAN
+  __tsan_release(&ring_mappings);
+#endif
+}
 
 int timeout_tag;  // backend_data of timeout operations, whose expiry (-ETIME) is success
 int send_zc_tag;  // backend_data of zero-copy sends, which complete at their notification CQE
@@ -130,7 +158,7 @@ class uring_backend final : public io_backend {
     wake_fd_ = ::eventfd(0, EFD_CLOEXEC);
     if (wake_fd_ < 0) {
       int err = errno;
-      io_uring_queue_exit(&ring_);
+      exit_ring();
       throw_errno(err, "io_uring: eventfd");
     }
     arm_wake();
@@ -152,7 +180,7 @@ class uring_backend final : public io_backend {
     }
     io_uring_cq_advance(&ring_, seen);
     buffers_.teardown(ring_);
-    io_uring_queue_exit(&ring_);
+    exit_ring();
     ::close(wake_fd_);
     // States closed while their multishot was still ending; no CQE will come for them now.
     while (states_) {
@@ -405,6 +433,7 @@ class uring_backend final : public io_backend {
       p.cq_entries = 16384;
       r = io_uring_queue_init_params(1024, &ring_, &p);
       if (r == 0) {
+        ring_mapped();
         defer_taskrun_ = (flags & IORING_SETUP_DEFER_TASKRUN) != 0;
         return;
       }
@@ -413,10 +442,15 @@ class uring_backend final : public io_backend {
     throw_errno(-r, "io_uring_queue_init");
   }
 
+  void exit_ring() noexcept {
+    ring_unmapping();
+    io_uring_queue_exit(&ring_);
+  }
+
   void probe() {
     io_uring_probe* p = io_uring_get_probe_ring(&ring_);
     if (!p) {
-      io_uring_queue_exit(&ring_);
+      exit_ring();
       throw_errno(ENOSYS, "io_uring_get_probe");
     }
     const std::pair<int, const char*> needed[] = {
@@ -434,7 +468,7 @@ class uring_backend final : public io_backend {
     for (auto [op, name] : needed) {
       if (!io_uring_opcode_supported(p, op)) {
         io_uring_free_probe(p);
-        io_uring_queue_exit(&ring_);
+        exit_ring();
         throw_errno(ENOSYS, std::string("io_uring: kernel lacks IORING_OP_") + name);
       }
     }
