@@ -103,7 +103,8 @@ void check_url(std::string_view text) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   coronet::fuzz::input in(data, size);
-  const auto port = static_cast<std::uint16_t>(in.byte() << 8 | in.byte());
+  const unsigned high = in.byte();
+  const auto port = static_cast<std::uint16_t>(high << 8 | in.byte());
   const std::string_view text = in.rest();
   check_endpoint(text);
   check_ip(text, port);
