@@ -1,8 +1,6 @@
 #include "coronet/http/client.hpp"
 
 #include <algorithm>
-#include <boost/url/parse.hpp>
-#include <boost/url/url_view.hpp>
 #include <charconv>
 #include <stdexcept>
 
@@ -11,6 +9,7 @@
 #include "coronet/http/error.hpp"
 #include "coronet/tcp_connect.hpp"
 #include "coronet/with_timeout.hpp"
+#include "url.hpp"
 
 namespace coronet::http {
 namespace {
@@ -18,38 +17,8 @@ namespace {
 // A body this small goes out in the same write as the head.
 constexpr std::size_t coalesce_limit = 64 * 1024;
 
-struct target {
-  std::string host;         // to connect to ("::1" without brackets)
-  std::uint16_t port = 80;  //
-  std::string host_header;  // "host[:port]" as the URL wrote it
-  std::string request_target;
-  std::string key;  // pool key
-};
-
-target parse_url(std::string_view url) {
-  auto parsed = boost::urls::parse_uri(url);
-  if (!parsed) throw_error(make_error_code(errc::unsupported_url), "parse URL");
-  const boost::urls::url_view& u = *parsed;
-  if (u.scheme_id() != boost::urls::scheme::http)
-    throw_error(make_error_code(errc::unsupported_url), "only http:// URLs are supported");
-  target t;
-  t.host = u.host_address();
-  if (t.host.empty()) throw_error(make_error_code(errc::unsupported_url), "URL has no host");
-  if (u.has_port()) {
-    const auto p = u.port();
-    unsigned value = 0;
-    auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), value);
-    if (ec != std::errc() || end != p.data() + p.size() || value == 0 || value > 65535)
-      throw_error(make_error_code(errc::unsupported_url), "bad port in URL");
-    t.port = static_cast<std::uint16_t>(value);
-  }
-  t.host_header = u.encoded_host_and_port();
-  t.request_target = u.encoded_path();
-  if (t.request_target.empty()) t.request_target = "/";
-  if (u.has_query()) t.request_target.append("?").append(u.encoded_query());
-  t.key = t.host + ":" + std::to_string(t.port);
-  return t;
-}
+using target = detail::url;
+using detail::parse_url;
 
 bool idempotent(std::string_view method) {
   return method == "GET" || method == "HEAD" || method == "PUT" || method == "DELETE" ||

@@ -20,6 +20,8 @@ namespace coronet {
 socket_address::socket_address() noexcept : storage_{}, len_(0) {}
 
 std::optional<socket_address> socket_address::parse_ip(std::string_view host, std::uint16_t port) {
+  // inet_pton reads up to the first NUL: "127.0.0.1\0evil" would pass as 127.0.0.1.
+  if (host.find('\0') != std::string_view::npos) return std::nullopt;
   std::string h(host);
   // "[::1]" as people write it in URLs and host:port strings.
   if (h.size() >= 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);

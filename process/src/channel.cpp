@@ -8,13 +8,16 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <deque>
 #include <exception>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include <boost/json/object.hpp>
 #include <boost/json/parser.hpp>
@@ -79,6 +82,26 @@ const boost::json::string* internal_cmd(const boost::json::value& v) {
   const auto* cmd = obj->if_contains("cmd");
   if (!cmd || !cmd->is_string() || !cmd->get_string().starts_with("NODE_")) return nullptr;
   return &cmd->get_string();
+}
+
+// Calls `f` on each double in `root` until it returns true; iterative, as a value may nest
+// deeper than the stack would allow recursion.
+template <class Value, class F>
+bool any_double(Value& root, F f) {
+  if (!root.is_structured()) return root.is_double() && f(root);
+  std::vector<Value*> todo{&root};
+  while (!todo.empty()) {
+    Value& v = *todo.back();
+    todo.pop_back();
+    if (v.is_double()) {
+      if (f(v)) return true;
+    } else if (auto* a = v.if_array()) {
+      for (auto& e : *a) todo.push_back(&e);
+    } else if (auto* o = v.if_object()) {
+      for (auto& kv : *o) todo.push_back(&kv.value());
+    }
+  }
+  return false;
 }
 }  // namespace
 
@@ -182,7 +205,21 @@ struct channel_state {
 
   // `message` as one line with its '\n', in `line`.
   std::string_view serialize(const boost::json::value& message) {
-    serializer.reset(&message);
+    // JSON has no Infinity or NaN, yet Boost.JSON writes them so (and reads 1e400 as infinity):
+    // the peer's JSON.parse would throw on the line (found by tests/fuzz/ipc_channel_fuzz).
+    // Sent as null, as JSON.stringify does.
+    std::optional<boost::json::value> finite;
+    const boost::json::value* v = &message;
+    if (any_double(message,
+                   [](const boost::json::value& d) { return !std::isfinite(d.get_double()); })) {
+      finite.emplace(message);
+      any_double(*finite, [](boost::json::value& d) {
+        if (!std::isfinite(d.get_double())) d = nullptr;
+        return false;
+      });
+      v = &*finite;
+    }
+    serializer.reset(v);
     std::size_t n = 0;
     while (!serializer.done()) {
       if (line.size() - n < 4096) line.resize(std::max(2 * line.size(), n + 4096));

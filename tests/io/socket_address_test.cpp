@@ -59,6 +59,10 @@ TEST(SocketAddress, UnixPathLimits) {
   EXPECT_NO_THROW(socket_address::unix_path("@" + std::string(room - 1, 'x')));
   EXPECT_THROW(socket_address::unix_path("@" + std::string(room, 'x')), std::invalid_argument);
   EXPECT_THROW(socket_address::unix_path(""), std::invalid_argument);
+  // The kernel would stop at the NUL and use another path (found by tests/fuzz/endpoint_fuzz);
+  // an abstract name is a byte string and may hold one.
+  EXPECT_THROW(socket_address::unix_path(std::string("/tmp/a\0b", 8)), std::invalid_argument);
+  EXPECT_EQ(socket_address::unix_path(std::string("@a\0b", 4)).path(), std::string("@a\0b", 4));
 }
 
 TEST(SocketAddress, RoundTripsThroughNative) {

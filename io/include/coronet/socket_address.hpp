@@ -23,7 +23,7 @@ class socket_address {
   // As parse_ip, but throws std::invalid_argument naming `host`.
   static socket_address ip(std::string_view host, std::uint16_t port);
   // A Unix socket path, or a Linux abstract name when it starts with '@'. Throws
-  // std::invalid_argument when it does not fit in sun_path.
+  // std::invalid_argument when it does not fit in sun_path or when a path holds a NUL byte.
   static socket_address unix_path(std::string_view path);
   static socket_address from_native(const sockaddr* sa, socklen_t len) noexcept;
 

@@ -1,0 +1,37 @@
+#include "url.hpp"
+
+#include <boost/url/parse.hpp>
+#include <boost/url/url_view.hpp>
+#include <charconv>
+
+#include "coronet/error.hpp"
+#include "coronet/http/error.hpp"
+
+namespace coronet::http::detail {
+
+url parse_url(std::string_view text) {
+  auto parsed = boost::urls::parse_uri(text);
+  if (!parsed) throw_error(make_error_code(errc::unsupported_url), "parse URL");
+  const boost::urls::url_view& u = *parsed;
+  if (u.scheme_id() != boost::urls::scheme::http)
+    throw_error(make_error_code(errc::unsupported_url), "only http:// URLs are supported");
+  url t;
+  t.host = u.host_address();
+  if (t.host.empty()) throw_error(make_error_code(errc::unsupported_url), "URL has no host");
+  if (u.has_port()) {
+    const auto p = u.port();
+    unsigned value = 0;
+    auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), value);
+    if (ec != std::errc() || end != p.data() + p.size() || value == 0 || value > 65535)
+      throw_error(make_error_code(errc::unsupported_url), "bad port in URL");
+    t.port = static_cast<std::uint16_t>(value);
+  }
+  t.host_header = u.encoded_host_and_port();
+  t.request_target = u.encoded_path();
+  if (t.request_target.empty()) t.request_target = "/";
+  if (u.has_query()) t.request_target.append("?").append(u.encoded_query());
+  t.key = t.host + ":" + std::to_string(t.port);
+  return t;
+}
+
+}  // namespace coronet::http::detail
