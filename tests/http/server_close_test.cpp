@@ -3,6 +3,8 @@
 // cancellation of serve() (everything stops now).
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <memory>
 #include <string>
 #include <system_error>
 #include <thread>
@@ -143,6 +145,61 @@ TEST(ServerClose, ConnectionCountFollowsClients) {
   EXPECT_EQ(srv.connection_count(), 2u);
   a.reset();  // the client closes: its connection ends
   EXPECT_TRUE(eventually([&srv] { return srv.connection_count() == 1; }));
+}
+
+// Graceful close under load: many requests in flight, some with pipelined requests behind
+// them, and idle connections. Every request in flight completes with its full response and
+// "Connection: close"; nothing pipelined behind it starts; new connections are refused; serve()
+// returns once the last one is done.
+TEST(ServerClose, GracefulCloseUnderLoadFinishesEveryRequestInFlight) {
+  constexpr int in_flight = 50;
+  std::atomic<int> entered{0};
+  std::atomic<int> pipelined_started{0};
+  test::event gate;  // on the server's thread
+  server_thread srv([&](http::request& req) -> task<http::response> {
+    if (req.target.starts_with("/after")) ++pipelined_started;
+    if (!req.target.starts_with("/slow")) co_return http::response(200, req.target);
+    ++entered;
+    co_await gate.wait();
+    // A body larger than one socket write, so that a cut-short response would show.
+    co_return http::response(200, std::string(req.target) + ":" + text(200'000, 7));
+  });
+  std::vector<std::unique_ptr<raw_client>> busy;
+  for (int i = 0; i < in_flight; ++i) {
+    busy.push_back(std::make_unique<raw_client>(srv.port()));
+    const std::string target = "/slow/" + std::to_string(i);
+    // Every other connection has two more requests pipelined behind the one in flight.
+    busy.back()->send(i % 2 ? get(target) + get("/after/" + std::to_string(i)) + get("/after")
+                            : get(target));
+  }
+  std::vector<std::unique_ptr<raw_client>> idle;
+  for (int i = 0; i < 10; ++i) {
+    idle.push_back(std::make_unique<raw_client>(srv.port()));
+    idle.back()->send(get("/idle"));
+    EXPECT_EQ(idle.back()->read_response().status, 200);
+  }
+  ASSERT_TRUE(eventually([&] { return entered == in_flight; })) << entered;
+
+  srv.close();
+  for (auto& c : idle) EXPECT_TRUE(c->closed_within(io_timeout));
+  EXPECT_THROW(raw_client late(srv.port()), std::system_error);
+  EXPECT_FALSE(srv.stopped());
+  EXPECT_EQ(srv.connection_count(), std::size_t(in_flight));
+
+  srv.call([&gate] { gate.set(); });
+  for (int i = 0; i < in_flight; ++i) {
+    SCOPED_TRACE("connection " + std::to_string(i));
+    const raw_response r = busy[i]->read_response();
+    EXPECT_EQ(r.status, 200);
+    EXPECT_EQ(r.body, "/slow/" + std::to_string(i) + ":" + text(200'000, 7));
+    EXPECT_TRUE(r.says_close()) << r.head;
+    EXPECT_EQ(busy[i]->read_to_eof(), "");  // nothing pipelined was answered
+    EXPECT_FALSE(busy[i]->reset());
+  }
+  ASSERT_TRUE(srv.wait_stopped());
+  EXPECT_EQ(srv.serve_error(), nullptr);
+  EXPECT_EQ(srv.connection_count(), 0u);
+  EXPECT_EQ(pipelined_started, 0);
 }
 
 }  // namespace

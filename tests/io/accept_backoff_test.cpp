@@ -7,13 +7,16 @@
 
 #include <cerrno>
 #include <chrono>
+#include <stop_token>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 #include "coronet/core.hpp"
 #include "coronet/io.hpp"
 #include "io_test_support.hpp"
+#include "proc_stats.hpp"
 
 namespace coronet::test {
 namespace {
@@ -38,6 +41,13 @@ class fd_filler {
   void release() {
     for (int fd : fds_) ::close(fd);
     fds_.clear();
+  }
+  // Closes `n` of the descriptors taken (the highest numbers): exactly `n` are free afterwards.
+  void give_back(std::size_t n) {
+    for (; n > 0 && !fds_.empty(); --n) {
+      ::close(fds_.back());
+      fds_.pop_back();
+    }
   }
   std::size_t size() const noexcept { return fds_.size(); }
   int stopped_by() const noexcept { return error_; }
@@ -88,6 +98,9 @@ struct driver_result {
 // A descriptor closed at destruction unless release()d.
 struct owned_fd {
   int fd;
+  explicit owned_fd(int f) noexcept : fd(f) {}
+  owned_fd(owned_fd&& o) noexcept : fd(std::exchange(o.fd, -1)) {}
+  owned_fd& operator=(owned_fd&&) = delete;
   ~owned_fd() {
     if (fd >= 0) ::close(fd);
   }
@@ -161,6 +174,134 @@ TEST(AcceptBackoff, EmfileIsRetriedUntilDescriptorsAreFree) {
   EXPECT_NE(r.warning.find("coronet: accept 127.0.0.1:"), std::string::npos) << r.warning;
   EXPECT_NE(r.warning.find("Too many open files"), std::string::npos) << r.warning;
   EXPECT_EQ(r.echoed, "after the drought");
+}
+
+// ---------------------------------------------------------------------------------------------
+// A flood of connections past the descriptor limit: the server serves the connections it could
+// accept, backs off (without spinning) for the rest, and serves again once the clients are gone.
+
+// The accept loop of the flooded server, counting the connections it took.
+task<> serve_counting(tcp::listener& l, std::size_t& accepted) {
+  task_group sessions;
+  std::exception_ptr stopped;
+  try {
+    for (;;) {
+      stream s = co_await l.accept();
+      ++accepted;
+      sessions.spawn(echo(std::move(s)));
+    }
+  } catch (...) {
+    stopped = std::current_exception();
+  }
+  sessions.cancel();
+  co_await sessions.join();
+  std::rethrow_exception(stopped);
+}
+
+task<std::string> exchange(stream& s, std::string_view what) {
+  co_await s.write_all(what);
+  std::string got(what.size(), '\0');
+  co_await s.read_exact(std::as_writable_bytes(std::span(got)));
+  co_return got;
+}
+
+struct flood_result {
+  std::size_t clients = 0;
+  std::size_t accepted_at_limit = 0;
+  std::size_t served_at_limit = 0;
+  std::chrono::microseconds cpu{};
+  std::chrono::microseconds wall{};
+  std::string echoed_after;
+};
+
+constexpr std::size_t flood_clients = 300;
+constexpr std::size_t flood_room = 24;  // descriptors the server has for the flood
+
+TEST(AcceptBackoff, ConnectionFloodPastTheLimitDoesNotSpinOrStop) {
+  nofile_limit limit;
+  const flood_result r = run([&]() -> task<flood_result> {
+    flood_result out;
+    // Room for the listener, the warm-up, the clients' sockets and the server's share; lowered
+    // before the listener exists (see EmfileIsRetriedUntilDescriptorsAreFree).
+    limit.set_soft(rlim_t(highest_open_fd() + 64 + flood_clients + flood_room));
+    auto server = tcp::listener::bind({"127.0.0.1", 0});
+    std::size_t accepted = 0;
+    std::stop_source stop_server;
+    task_group group;
+    group.spawn(with_stop_token(stop_server.get_token(), serve_counting(server, accepted)));
+    {
+      stream warm = co_await tcp::connect("127.0.0.1", server.port());
+      auto got = co_await exchange(warm, "warm-up");
+      CO_ASSERT(got == "warm-up");
+    }
+    co_await sleep_for(std::chrono::milliseconds(1));  // UBSan's first-use pipe (see above)
+    const std::error_category& category = errno_category();
+    CO_ASSERT(!category.message(EMFILE).empty());
+    stderr_capture capture;
+    stream errors(capture.take_reader(), socket_address());
+
+    // Every client's socket first, then all but `flood_room` of the descriptors left.
+    std::vector<owned_fd> raw;
+    for (std::size_t i = 0; i < flood_clients; ++i) {
+      raw.push_back(owned_fd{::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)});
+      CO_ASSERT(raw.back().fd >= 0);
+    }
+    fd_filler filler(raw.front().fd);
+    CO_ASSERT(filler.stopped_by() == EMFILE && filler.size() > flood_room);
+    filler.give_back(flood_room);
+    const std::size_t before = accepted;
+
+    // The flood: every connection lands in the backlog (blocking connects to loopback).
+    const socket_address addr = server.local_address();
+    std::vector<stream> clients;
+    for (auto& c : raw) {
+      CO_ASSERT(::connect(c.fd, addr.native(), addr.size()) == 0);
+      clients.emplace_back(c.release(), addr);
+    }
+    out.clients = clients.size();
+    std::vector<std::byte> buf(4096);
+    std::string warning;
+    while (warning.find("back-off\n") == std::string::npos) {
+      const std::size_t n = co_await errors.read_some(buf);
+      CO_ASSERT(n > 0);
+      warning += to_string(std::span(buf).first(n));
+    }
+    out.accepted_at_limit = accepted - before;
+
+    // At the limit: the connections taken are served (the backlog is first in, first out), and
+    // the server idles while it waits for descriptors (a second of it, measured).
+    const auto cpu0 = cpu_time();
+    const auto wall0 = std::chrono::steady_clock::now();
+    for (std::size_t i = 0; i < out.accepted_at_limit && i < clients.size(); ++i) {
+      auto got = co_await exchange(clients[i], "at the limit");
+      if (got == "at the limit") ++out.served_at_limit;
+    }
+    co_await sleep_for(std::chrono::seconds(1));
+    out.cpu = cpu_time() - cpu0;
+    out.wall = std::chrono::duration_cast<std::chrono::microseconds>(
+        std::chrono::steady_clock::now() - wall0);
+
+    // The clients leave; the backlog drains (each connection accepted, then ended) and a new
+    // client is served.
+    clients.clear();
+    filler.release();
+    limit.set_soft(limit.original().rlim_cur);
+    stream late = co_await tcp::connect("127.0.0.1", server.port());
+    auto echoed = co_await round_trip(late, bytes("after the flood"));
+    out.echoed_after = to_string(echoed);
+    stop_server.request_stop();
+    co_await group.join();
+    co_return out;
+  });
+  EXPECT_EQ(r.clients, flood_clients);
+  // Some, not all, were taken before the descriptors ran out.
+  EXPECT_GT(r.accepted_at_limit, 0u);
+  EXPECT_LE(r.accepted_at_limit, flood_room);
+  EXPECT_EQ(r.served_at_limit, r.accepted_at_limit);
+  // A spinning accept loop would use a whole core for the second measured.
+  EXPECT_LT(r.cpu.count(), r.wall.count() / 4)
+      << "cpu " << r.cpu.count() << " us over " << r.wall.count() << " us";
+  EXPECT_EQ(r.echoed_after, "after the flood");
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <stop_token>
 #include <string>
+#include <tuple>
 
 #include "coronet/core.hpp"
 #include "coronet/io.hpp"
@@ -99,6 +100,49 @@ TEST(TcpListener, CloseWakesPendingAcceptWithOperationCanceled) {
   ASSERT_TRUE(f.thrown);
   EXPECT_EQ(f.code, std::errc::operation_canceled) << f.what;
   EXPECT_FALSE(open_after);
+}
+
+// What close() leaves behind, seen from the same thread at once: whether the port can be bound
+// again, and whether a client can still connect to it.
+struct after_close {
+  failure rebind;
+  failure connect;
+};
+
+task<after_close> close_then_reuse(tcp::listener& l) {
+  // Two turns: the accept has reached the kernel (on io_uring, a multishot accept waiting on the
+  // socket, holding a reference to it).
+  co_await next_turn();
+  co_await next_turn();
+  const std::uint16_t port = l.port();
+  l.close();
+  after_close out;
+  out.rebind = co_await failure_of([](std::uint16_t port) -> task<> {
+    auto again = tcp::listener::bind({"127.0.0.1", port});
+    co_return;
+  }(port));
+  // (No listener is left when the rebind succeeded: it was a local of the lambda.)
+  out.connect = co_await failure_of([](std::uint16_t port) -> task<> {
+    auto late = co_await tcp::connect("127.0.0.1", port);
+  }(port));
+  co_return out;
+}
+
+// close() frees the port before it returns, also with an accept pending: io_uring lets go of a
+// cancelled accept's socket only when its completion runs, which close() makes happen at once
+// rather than at the loop's next turn. Before that, a listener restarted on the same port failed
+// with "Address already in use" and a client connected to a closed listener (and was reset).
+TEST(TcpListener, CloseWithAcceptPendingFreesThePortAtOnce) {
+  const auto r = run([&]() -> task<std::tuple<failure, after_close>> {
+    auto server = tcp::listener::bind({"127.0.0.1", 0});
+    auto both = co_await when_all(accept_failure(server), close_then_reuse(server));
+    co_return std::move(both);
+  });
+  EXPECT_EQ(std::get<0>(r).code, std::errc::operation_canceled) << std::get<0>(r).what;
+  const after_close& a = std::get<1>(r);
+  EXPECT_FALSE(a.rebind.thrown) << a.rebind.what;
+  ASSERT_TRUE(a.connect.thrown) << "a client connected to the closed listener's port";
+  EXPECT_EQ(a.connect.code, std::errc::connection_refused) << a.connect.what;
 }
 
 task<> request_stop(std::stop_source& s) {

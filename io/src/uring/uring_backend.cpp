@@ -503,6 +503,12 @@ class uring_backend final : public io_backend {
     reg.timeout.tv_nsec = -1;
     const int r = io_uring_register_sync_cancel(&ring_, &reg);
     if (r < 0 && r != -ENOENT) return false;
+    // A cancelled request that waited on the socket (a multishot accept, a receive) completes,
+    // and lets go of its reference to the socket, in task work, which with DEFER_TASKRUN runs
+    // only when we enter the ring for completions: run it now, or the socket outlives close()
+    // until the loop's next turn (a listener's port stays taken and even accepts connections).
+    // Its CQEs are reaped with the others.
+    if (r >= 0) io_uring_get_events(&ring_);
     ::close(fd);
     return true;
   }
