@@ -1,11 +1,8 @@
 // Backend selection when io_uring is blocked the way containers block it: a seccomp filter that
-// fails io_uring_setup with the errno a blocked or limited system gives. Each
-// case runs in a forked child, since a seccomp filter cannot be removed once installed.
+// fails io_uring_setup with the errno a blocked or limited system gives (io_uring_blocker.hpp).
+// Each case runs in a forked child, since a seccomp filter cannot be removed once installed. The
+// whole io, http, process and samples suites also run blocked: see without_io_uring.cpp.
 #include <gtest/gtest.h>
-#include <linux/filter.h>
-#include <linux/seccomp.h>
-#include <sys/prctl.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -16,20 +13,11 @@
 
 #include <coronet/coronet.hpp>
 
+#include "io_uring_blocker.hpp"
+
 namespace {
 
-// Make io_uring_setup fail with `err` for this process from now on.
-bool block_io_uring(int err) {
-  sock_filter filter[] = {
-      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)),
-      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_io_uring_setup, 0, 1),
-      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (unsigned(err) & SECCOMP_RET_DATA)),
-      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-  };
-  sock_fprog prog{static_cast<unsigned short>(sizeof filter / sizeof filter[0]), filter};
-  return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0 &&
-         prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) == 0;
-}
+using coronet::test::block_io_uring;  // tests/support/io_uring_blocker.hpp
 
 struct child_result {
   int exit_code = -1;

@@ -22,6 +22,9 @@
 //                        worker's environment asks for); a connection
 //                        that then sends "exit N" makes the worker exit with code N at once;
 //                        other messages from the primary are sent back
+//   stall N              write N bytes of an unfinished message to the channel (fd 3, no
+//                        '\n'), print "ready", then wait to be killed, never reading the channel
+//                        (POSIX)
 //   channel-handles      for each message with a handle (POSIX): a stream gets the message's
 //                        JSON and is closed, then {"took": "net.Socket", "cloexec": bool} goes
 //                        back; for a listener {"took": "net.Server", ...} goes back first, then
@@ -305,6 +308,19 @@ int run(const std::vector<std::string>& argv) {
     return 0;
   }
 #ifndef _WIN32
+  if (mode == "stall") {
+    std::string partial = R"({"partial":")";
+    partial.resize(std::max<std::size_t>(partial.size(), std::strtoul(arg.c_str(), nullptr, 10)),
+                   'x');
+    for (std::size_t off = 0; off < partial.size();) {
+      const ssize_t n = ::write(3, partial.data() + off, partial.size() - off);
+      if (n <= 0) return 1;
+      off += std::size_t(n);
+    }
+    std::puts("ready");
+    std::fflush(stdout);
+    for (;;) ::pause();
+  }
   if (mode == "cluster-worker") {
     try {
       return coronet::run(cluster_worker());

@@ -142,6 +142,34 @@ __u64 state_tag(handle_state* s) {
   return reinterpret_cast<std::uintptr_t>(s) | 1u;
 }
 
+// The ring's size: 1024 SQ entries (a turn rarely queues more; a full SQ is submitted early) and
+// 16384 CQ entries (bursts from thousands of connections land without overflowing).
+// CORONET_URING_ENTRIES=SQ or SQ:CQ (a detail knob for tests, e.g. "4:8") makes it smaller, so
+// that the full-queue paths (SQ submitted early, CQ overflow flushed later) run under load.
+struct ring_size {
+  unsigned sq = 1024;
+  unsigned cq = 16384;
+};
+
+ring_size ring_size_from_env() {
+  ring_size r;
+  const char* env = std::getenv("CORONET_URING_ENTRIES");
+  if (!env || !*env) return r;
+  unsigned sq = 0, cq = 0;
+  int used = 0;
+  const int n = std::sscanf(env, "%u%n:%u%n", &sq, &used, &cq, &used);
+  const bool ok = n >= 1 && env[used] == '\0' && sq >= 1 && sq <= 32768 &&
+                  (n == 1 || (cq >= sq && cq <= 65536));
+  if (!ok)
+    throw std::system_error(EINVAL, std::system_category(),
+                            "CORONET_URING_ENTRIES must be SQ or SQ:CQ (1 <= SQ <= 32768, "
+                            "SQ <= CQ <= 65536), not '" +
+                                std::string(env) + "'");
+  r.sq = sq;
+  r.cq = n == 2 ? cq : 2 * sq;
+  return r;
+}
+
 bool kernel_at_least(int major, int minor) {
   utsname u{};
   if (uname(&u) != 0) return false;
@@ -426,12 +454,13 @@ class uring_backend final : public io_backend {
         IORING_SETUP_CQSIZE,
         0,
     };
+    const ring_size size = ring_size_from_env();
     int r = -EINVAL;
     for (unsigned flags : tries) {
       io_uring_params p{};
       p.flags = flags;
-      p.cq_entries = 16384;
-      r = io_uring_queue_init_params(1024, &ring_, &p);
+      p.cq_entries = size.cq;
+      r = io_uring_queue_init_params(size.sq, &ring_, &p);
       if (r == 0) {
         ring_mapped();
         defer_taskrun_ = (flags & IORING_SETUP_DEFER_TASKRUN) != 0;
