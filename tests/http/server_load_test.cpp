@@ -31,6 +31,7 @@ namespace coronet::http_test {
 namespace {
 
 using test::sanitized_build;
+using test::scaled_down_build;
 
 // ASSERT_TRUE for coroutine bodies: records the failure and ends the coroutine by throwing.
 #define LOAD_CHECK(cond)                                        \
@@ -219,8 +220,8 @@ TEST(ServerLoad, ConnectionFloodPastTheDescriptorLimit) {
 // ---------------------------------------------------------------------------------------------
 // Slowloris: a thousand clients sending their request heads a byte at a time.
 
-// Sanitizers slow every operation several times: fewer slow clients there.
-constexpr std::size_t slow_clients = sanitized_build ? 200 : 1000;
+// Sanitizers and Debug builds slow every operation several times: fewer slow clients there.
+constexpr std::size_t slow_clients = scaled_down_build ? 200 : 1000;
 constexpr auto byte_pace = 100ms;  // per slow client, one byte per tick
 constexpr auto slow_headers_timeout = 1000ms;
 
@@ -342,8 +343,8 @@ TEST(ServerLoad, SlowlorisClientsAreTimedOutWhileOthersAreServed) {
 // ---------------------------------------------------------------------------------------------
 // A hundred thousand requests, keep-alive and new connections mixed.
 
-constexpr std::size_t requests_total = sanitized_build ? 10'000 : 100'000;
-constexpr std::size_t warm_up_requests = sanitized_build ? 1'000 : 10'000;
+constexpr std::size_t requests_total = scaled_down_build ? 10'000 : 100'000;
+constexpr std::size_t warm_up_requests = scaled_down_build ? 1'000 : 10'000;
 // See tests/io/load_test.cpp: allocator caches keep some pages; a leak of 32 bytes per request
 // over 100,000 requests exceeds it.
 constexpr std::size_t rss_slack = 2 * 1024 * 1024;
