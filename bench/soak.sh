@@ -130,7 +130,7 @@ fi
 warn_unless_optimized "$BUILD" "the soak's memory figures are"
 
 TMP_DIR=$(mktemp -d /tmp/coronet-soak.XXXXXX) || { note "error: mktemp failed"; exit 1; }
-ECHO_PID= HTTP_PID= IPC_PID=
+ECHO_PID='' HTTP_PID='' IPC_PID=''
 LOAD_PIDS=()
 
 # shellcheck disable=SC2317  # invoked via trap
@@ -276,7 +276,7 @@ ipc_load() { # short parent/child runs for LOAD seconds
 
 # --- samples ----------------------------------------------------------------
 
-fd_count() { local n; n=$(ls "/proc/$1/fd" 2>/dev/null | wc -l) && echo "$n"; }
+fd_count() { local n; n=$(find "/proc/$1/fd" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l) && echo "$n"; }
 rss_kb() { sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$1/status" 2>/dev/null; }
 total_errors() { awk '{ n += $2 } END { print n + 0 }' "$TMP_DIR/errors"; }
 
@@ -374,7 +374,8 @@ if ((THIRD == 0)); then
   VERDICT=1
 else
   for n in "${NAMES[@]}"; do
-    eval "fds=(\"\${S_FD_$n[@]}\") rss=(\"\${S_RSS_$n[@]}\")"
+    fds_ref="S_FD_${n}[@]" rss_ref="S_RSS_${n}[@]"
+    fds=("${!fds_ref}") rss=("${!rss_ref}")
     f1=$(max_of 0 "$THIRD" "${fds[@]}")
     f3=$(max_of $((COUNT - THIRD)) "$COUNT" "${fds[@]}")
     r1=$(max_of 0 "$THIRD" "${rss[@]}")

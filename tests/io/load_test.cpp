@@ -3,8 +3,8 @@
 // hands every client a clean end (what it echoed, then end of stream; never a reset).
 #include <gtest/gtest.h>
 
-#include <cerrno>
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstddef>
 #include <cstdio>
@@ -24,9 +24,9 @@ namespace {
 // ---------------------------------------------------------------------------------------------
 // Connect/close cycles.
 
-// Sanitizers make every cycle several times slower: the count is scaled down there.
-constexpr std::size_t cycles = sanitized_build ? 10'000 : 100'000;
-constexpr std::size_t warm_up_cycles = sanitized_build ? 1'000 : 10'000;
+// Sanitizers and Debug builds make every cycle several times slower: a tenth of the count there.
+constexpr std::size_t cycles = scaled_down_build ? 10'000 : 100'000;
+constexpr std::size_t warm_up_cycles = scaled_down_build ? 1'000 : 10'000;
 // Resident memory allowed to grow over the measured cycles: the allocator keeps some pages of
 // its caches (and the kernel's socket buffers are not in RSS). A leak of 32 bytes per cycle over
 // 100,000 cycles (3.2 MB) exceeds it.

@@ -27,6 +27,16 @@ inline constexpr bool sanitized_build = false;
 inline constexpr bool sanitized_build = false;
 #endif
 
+// An unoptimized (Debug: no NDEBUG) build is several times slower as well.
+#ifdef NDEBUG
+inline constexpr bool debug_build = false;
+#else
+inline constexpr bool debug_build = true;
+#endif
+
+// Where heavy tests run a tenth of their counts, to stay well inside CTest's time limit.
+inline constexpr bool scaled_down_build = sanitized_build || debug_build;
+
 // The descriptors open in this process now (the directory listing's own descriptor excluded).
 inline std::size_t open_fd_count() {
   std::size_t n = 0;
