@@ -18,6 +18,11 @@ url parse_url(std::string_view text) {
   url t;
   t.host = u.host_address();
   if (t.host.empty()) throw_error(make_error_code(errc::unsupported_url), "URL has no host");
+  // The host is percent-decoded: "a%00b" would reach the resolver as "a" (it stops at the NUL),
+  // another host than the URL names; no name has control characters or spaces.
+  for (const char c : t.host)
+    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f)
+      throw_error(make_error_code(errc::unsupported_url), "URL host has a control character");
   if (u.has_port()) {
     const auto p = u.port();
     unsigned value = 0;
