@@ -34,6 +34,9 @@ url parse_url(std::string_view text) {
   t.host_header = u.encoded_host_and_port();
   t.request_target = u.encoded_path();
   if (t.request_target.empty()) t.request_target = "/";
+  // Boost.URL 1.81 reads "http://[::1]009:0/" with the path "009:0/": not a request target.
+  if (t.request_target.front() != '/')
+    throw_error(make_error_code(errc::unsupported_url), "URL path does not start with '/'");
   if (u.has_query()) t.request_target.append("?").append(u.encoded_query());
   t.key = t.host + ":" + std::to_string(t.port);
   return t;

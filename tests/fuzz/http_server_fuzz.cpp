@@ -203,7 +203,8 @@ void check_responses(std::string_view out, const served& log) {
     if (steps > 2 * out.size() + 16) fail("response parser makes no progress");
     const auto st = p.current();
     if (st == http::detail::parser::state::failed)
-      fail("server wrote a malformed response", p.error_reason());
+      fail("server wrote a malformed response",
+           p.error_reason() + " in:\n" + std::string(out.substr(0, 400)));
     if (st == http::detail::parser::state::done) {
       if (head.status >= 200) ++index;
       p.next_message();
