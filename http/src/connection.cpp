@@ -114,6 +114,7 @@ task<> connection::run() {
 
 task<> connection::serve() {
   for (;;) {
+    head_request_ = false;  // until begin_exchange() knows this request's method
     const bool got_request = co_await read_head();
     if (!got_request) co_return;
     ++requests_;
@@ -502,9 +503,12 @@ task<> connection::reject(int status) {
   out_.clear();
   started_ = false;
   response r(status, std::string(reason_phrase(status)) + "\n", "text/plain");
-  head_request_ = false;
   format_head(status, {}, r.headers, framing::length, r.body.size());
-  out_.append(r.body);
+  // A response to HEAD has no body, an error response neither (RFC 9110 9.3.2): its client
+  // would read the text as the start of another response (found by tests/fuzz/http_server_fuzz:
+  // a HEAD whose handler threw got "Internal Server Error" behind its 500). head_request_ is
+  // the current request's once begin_exchange() ran, false when its head could not be read.
+  if (!head_request_) out_.append(r.body);
   head_sent_ = true;
   finished_ = true;
   keep_alive_ = false;

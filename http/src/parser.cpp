@@ -225,6 +225,10 @@ int parser::check_head() noexcept {
     request_->version_minor = llhttp_.http_minor;
     if (!only_chunked(request_->headers)) return fail(errc::unsupported_transfer_encoding, 501);
   } else {
+    // llhttp takes any three digits; a status below 100 is none (RFC 9110 15), and a client
+    // taking it for an interim response would wait for the end of a body it never reads (found
+    // by tests/fuzz/http_client_fuzz: "HTTP/1.1 050 Continue" hung the client).
+    if (llhttp_.status_code < 100) return fail(errc::malformed_message, 502);
     response_->status = llhttp_.status_code;
     response_->version_major = llhttp_.http_major;
     response_->version_minor = llhttp_.http_minor;

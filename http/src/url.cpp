@@ -18,6 +18,11 @@ url parse_url(std::string_view text) {
   url t;
   t.host = u.host_address();
   if (t.host.empty()) throw_error(make_error_code(errc::unsupported_url), "URL has no host");
+  // The host is percent-decoded: "a%00b" would reach the resolver as "a" (it stops at the NUL),
+  // another host than the URL names; no name has control characters or spaces.
+  for (const char c : t.host)
+    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f)
+      throw_error(make_error_code(errc::unsupported_url), "URL host has a control character");
   if (u.has_port()) {
     const auto p = u.port();
     unsigned value = 0;
@@ -29,6 +34,9 @@ url parse_url(std::string_view text) {
   t.host_header = u.encoded_host_and_port();
   t.request_target = u.encoded_path();
   if (t.request_target.empty()) t.request_target = "/";
+  // Boost.URL 1.81 reads "http://[::1]009:0/" with the path "009:0/": not a request target.
+  if (t.request_target.front() != '/')
+    throw_error(make_error_code(errc::unsupported_url), "URL path does not start with '/'");
   if (u.has_query()) t.request_target.append("?").append(u.encoded_query());
   t.key = t.host + ":" + std::to_string(t.port);
   return t;

@@ -60,6 +60,10 @@ socket_address socket_address::unix_path(std::string_view path) {
     throw std::invalid_argument("Unix socket path too long (max " +
                                 std::to_string(sizeof(un->sun_path) - 1) +
                                 " bytes): " + std::string(path));
+  // The kernel reads a path up to its first NUL: "/run/a\0b" would name /run/a, another file
+  // than the one asked for. (An abstract name is a byte string: NULs are part of it.)
+  if (!abstract && path.find('\0') != std::string_view::npos)
+    throw std::invalid_argument("Unix socket path contains a NUL byte");
   std::memcpy(un->sun_path, path.data(), path.size());
   if (abstract) un->sun_path[0] = '\0';
   a.len_ = socklen_t(offsetof(sockaddr_un, sun_path) + path.size() + (abstract ? 0 : 1));

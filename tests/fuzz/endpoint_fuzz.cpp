@@ -95,7 +95,9 @@ void check_url(std::string_view text) {
     fail("parse_url: a Host header that could break the head", u.host_header);
   // The host connected to is the host named: nothing a resolver would cut short or read
   // differently (a decoded %00 or %0A).
-  if (!printable_token_chars(u.host)) fail("parse_url: a host with control characters");
+  for (const char c : u.host)
+    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f)
+      fail("parse_url: a host with control characters or spaces");
   if (u.key != u.host + ":" + std::to_string(u.port)) fail("parse_url: pool key");
 }
 

@@ -28,6 +28,7 @@
 #include "coronet/tcp_listener.hpp"
 #include "coronet/when_all.hpp"
 #include "fuzz_support.hpp"
+#include "parser.hpp"
 
 namespace {
 
@@ -52,6 +53,7 @@ coronet::tcp::listener& listener() {
 struct script {
   std::vector<std::string_view> answers;  // what the peer writes after the n-th request
   std::size_t piece = 0;                  // written in pieces of this size (0: at once)
+  std::vector<bool> heads;                // the requests' methods, HEAD or GET
   std::size_t next = 0;
 };
 
@@ -76,6 +78,30 @@ task<> write_answer(coronet::stream& s, std::string_view data, std::size_t piece
   co_await s.write_all(data);
 }
 
+// Whether `answer` holds a whole final response to a GET (or HEAD) that keeps the connection
+// open: read by the client's own parser, as the client will. Only then does the peer wait for
+// another request on the connection; otherwise it closes its side after the answer, or the
+// client, waiting for the rest of a response, and the peer, waiting for a request, would wait
+// for each other for ever.
+bool keeps_connection(std::string_view answer, bool head) {
+  http::response r;
+  http::detail::parser p(r, http::detail::parse_limits{});
+  p.expect_no_body(head);
+  for (std::size_t steps = 0; steps < 2 * answer.size() + 16; ++steps) {
+    const auto st = p.current();
+    if (st == http::detail::parser::state::failed) return false;
+    if (st == http::detail::parser::state::done) {
+      if (r.status >= 200 || r.status == 101) return p.keep_alive() && !p.upgrade();
+      p.next_message();
+      continue;
+    }
+    if (answer.empty() && !p.paused()) return false;
+    answer.remove_prefix(p.feed(answer.data(), answer.size()));
+    p.body_pieces().clear();
+  }
+  return false;
+}
+
 // Serves the connections the client opens, one after the other, until cancelled.
 task<> peer(script& sc) {
   for (;;) {
@@ -84,8 +110,10 @@ task<> peer(script& sc) {
       for (;;) {
         const bool got = co_await read_request(s);
         if (!got) break;
-        if (sc.next < sc.answers.size()) co_await write_answer(s, sc.answers[sc.next], sc.piece);
-        if (++sc.next >= sc.answers.size()) s.shutdown();  // the last answer ends at the close
+        const std::size_t i = sc.next++;
+        if (i < sc.answers.size()) co_await write_answer(s, sc.answers[i], sc.piece);
+        if (i + 1 >= sc.answers.size() || !keeps_connection(sc.answers[i], sc.heads[i]))
+          s.shutdown();
       }
     } catch (const std::system_error& e) {
       if (coronet::is_cancellation(e)) throw;
@@ -156,6 +184,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     o.max_body_size = 16;
   }
   script sc;
+  sc.heads = heads;
   constexpr std::size_t pieces[] = {0, 1, 5, 40};
   sc.piece = pieces[(config >> 6) & 3];
   const std::size_t cut = in.byte();

@@ -45,8 +45,10 @@ struct deliberate_failure : std::runtime_error {
 
 // ---- 1. the parser alone --------------------------------------------------------------------
 
-void parse_requests(std::string_view data, http::detail::parse_limits limits,
-                    std::vector<std::size_t> splits) {
+// Returns the methods of the heads parsed, in order.
+std::vector<std::string> parse_requests(std::string_view data, http::detail::parse_limits limits,
+                                        std::vector<std::size_t> splits) {
+  std::vector<std::string> methods;
   http::request req;
   http::detail::parser p(req, limits);
   std::string_view rest = data;
@@ -59,12 +61,12 @@ void parse_requests(std::string_view data, http::detail::parse_limits limits,
       const int status = p.error_status();
       if (p.error().category() != http::category() || status < 400 || status > 599)
         fail("parser failed without an http::errc and an error status");
-      return;
+      return methods;
     }
     if (st == http::detail::parser::state::done) {
       if (p.body_bytes() > limits.max_body_size) fail("body over the limit");
       if (body != p.body_bytes()) fail("body pieces do not add up to the body");
-      if (p.upgrade()) return;  // the server closes after an Upgrade or CONNECT
+      if (p.upgrade()) return methods;  // the server closes after an Upgrade or CONNECT
       body = 0;
       p.next_message();
       continue;
@@ -74,7 +76,7 @@ void parse_requests(std::string_view data, http::detail::parse_limits limits,
       const auto end = p.current();
       if (end != http::detail::parser::state::idle && end != http::detail::parser::state::failed)
         fail("finish() left a message open");
-      return;
+      return methods;
     }
     std::size_t n = rest.size();
     if (!splits.empty())
@@ -89,6 +91,7 @@ void parse_requests(std::string_view data, http::detail::parse_limits limits,
     p.body_pieces().clear();
     rest.remove_prefix(used);
     if (p.take_head_ready()) {
+      methods.push_back(req.method);
       if (req.method.empty() || req.target.empty()) fail("a head without method or target");
       if (req.headers.size() > limits.max_headers) fail("more headers than the limit");
     }
@@ -190,9 +193,11 @@ task<> read_responses(coronet::stream& s, std::string& out) {
 }
 
 // The server's whole output must parse as responses, the n-th (interim ones aside) answering
-// the n-th request the handler saw (a HEAD's without a body); one more may follow, the error
-// response that ends the connection.
-void check_responses(std::string_view out, const served& log) {
+// the n-th request the handler saw; one more may follow, the error response that ends the
+// connection. `heads` are the methods of the requests the parser read (the same as the server's
+// parser): the answer to a HEAD, the error response too, has no body.
+void check_responses(std::string_view out, const served& log,
+                     const std::vector<std::string>& heads) {
   http::response head;
   http::detail::parse_limits limits;
   limits.max_header_size = 1 << 20;
@@ -203,14 +208,15 @@ void check_responses(std::string_view out, const served& log) {
     if (steps > 2 * out.size() + 16) fail("response parser makes no progress");
     const auto st = p.current();
     if (st == http::detail::parser::state::failed)
-      fail("server wrote a malformed response", p.error_reason());
+      fail("server wrote a malformed response",
+           p.error_reason() + " in:\n" + std::string(out.substr(0, 400)));
     if (st == http::detail::parser::state::done) {
       if (head.status >= 200) ++index;
       p.next_message();
       continue;
     }
     if (st == http::detail::parser::state::idle)
-      p.expect_no_body(index < log.methods.size() && log.methods[index] == "HEAD");
+      p.expect_no_body(index < heads.size() && heads[index] == "HEAD");
     if (rest.empty() && !p.paused()) {
       p.finish();
       if (p.current() == http::detail::parser::state::failed)
@@ -230,7 +236,7 @@ void check_responses(std::string_view out, const served& log) {
 }
 
 task<> serve_bytes(std::string_view data, mode m, http::server_options o,
-                   std::vector<std::size_t> splits) {
+                   std::vector<std::size_t> splits, std::vector<std::string> heads) {
   auto pair = coronet::fuzz::stream_pair();
   coronet::stream server_end = std::move(pair.first);
   coronet::stream client_end = std::move(pair.second);
@@ -263,7 +269,7 @@ task<> serve_bytes(std::string_view data, mode m, http::server_options o,
     srv->close();
   };
   co_await coronet::when_all(srv->serve(l), client());
-  check_responses(out, log);
+  check_responses(out, log, heads);
 }
 
 }  // namespace
@@ -288,7 +294,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   limits.max_header_size = o.max_header_size;
   limits.max_headers = o.max_headers;
   limits.max_body_size = o.max_body_size;
-  parse_requests(bytes, limits, splits);
-  coronet::fuzz::loop().run(serve_bytes(bytes, m, o, std::move(splits)));
+  std::vector<std::string> heads = parse_requests(bytes, limits, splits);
+  coronet::fuzz::loop().run(serve_bytes(bytes, m, o, std::move(splits), std::move(heads)));
   return 0;
 }
