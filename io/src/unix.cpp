@@ -1,3 +1,4 @@
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -19,7 +20,17 @@ namespace {
 // __SO_ACCEPTCON, 0x10000). Asking costs the live server nothing, where a probe connection would
 // show up as a client connecting and leaving at once.
 bool listed_as_listening(const std::string& path) {
-  std::ifstream in("/proc/net/unix");
+  // Read with O_CLOEXEC, not std::ifstream (fopen without "e"): another thread's fork+exec must
+  // not inherit even this short-lived descriptor.
+  std::string table;
+  if (const int fd = ::open("/proc/net/unix", O_RDONLY | O_CLOEXEC); fd >= 0) {
+    char chunk[16384];
+    ssize_t n;
+    while ((n = ::read(fd, chunk, sizeof chunk)) > 0 || (n < 0 && errno == EINTR))
+      if (n > 0) table.append(chunk, std::size_t(n));
+    ::close(fd);
+  }
+  std::istringstream in(table);
   std::string line;
   std::getline(in, line);  // header
   std::error_code ec;

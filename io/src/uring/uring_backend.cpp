@@ -317,8 +317,13 @@ class uring_backend final : public io_backend {
       h.fd = -1;
       return;
     }
-    io_uring_sqe* cancel = cancel_fd_ ? try_get_sqe() : nullptr;
-    io_uring_sqe* close = cancel ? try_get_sqe() : nullptr;
+    // Both SQEs are taken only once the SQ has room for both: taking the second from a full SQ
+    // would submit the first unprepared, and the kernel would run whatever request that slot
+    // held before (an old recv or close, on a descriptor number that may have been reused).
+    if (cancel_fd_ && io_uring_sq_space_left(&ring_) < 2) io_uring_submit(&ring_);
+    const bool linked = cancel_fd_ && io_uring_sq_space_left(&ring_) >= 2;
+    io_uring_sqe* cancel = linked ? io_uring_get_sqe(&ring_) : nullptr;
+    io_uring_sqe* close = linked ? io_uring_get_sqe(&ring_) : nullptr;
     if (cancel && close) {
       // The descriptor number stays taken until the close runs, after the cancellation, so the
       // cancellation cannot hit a new socket that reused the number.
@@ -328,10 +333,9 @@ class uring_backend final : public io_backend {
       io_uring_prep_close(close, h.fd);
       io_uring_sqe_set_data64(close, k_ignore);
     } else {
-      if (cancel) {  // got one SQE but not two: make it a no-op
-        io_uring_prep_nop(cancel);
-        io_uring_sqe_set_data64(cancel, k_ignore);
-      }
+      // SQEs still queued may name the descriptor: in the kernel they hold the file itself, so
+      // closing the number cannot point them at a socket that reuses it.
+      io_uring_submit(&ring_);
       // Older kernels: shutting a socket down wakes its pending accept/recv/send.
       ::shutdown(h.fd, SHUT_RDWR);
       ::close(h.fd);
@@ -505,7 +509,9 @@ class uring_backend final : public io_backend {
     io_uring_free_probe(p);
     // Cancelling by descriptor arrived with 5.19; the probe cannot see flags, so ask the kernel.
     cancel_fd_ = kernel_at_least(5, 19);
-    sync_cancel_ = kernel_at_least(6, 0);  // IORING_REGISTER_SYNC_CANCEL
+    // CORONET_NO_SYNC_CANCEL (a detail knob for tests) takes the path of 5.19 kernels, which
+    // close with a linked cancel + close pair of SQEs, on newer ones too.
+    sync_cancel_ = kernel_at_least(6, 0) && !std::getenv("CORONET_NO_SYNC_CANCEL");
     multishot_accept_ = cancel_fd_ && !std::getenv("CORONET_NO_MULTISHOT");
     // Multishot receive arrived with 6.0 (buffer rings with 5.19); the probe cannot see it.
     multishot_recv_ = kernel_at_least(6, 0) && !std::getenv("CORONET_NO_MULTISHOT");
