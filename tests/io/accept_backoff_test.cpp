@@ -229,12 +229,21 @@ TEST(AcceptBackoff, ConnectionFloodPastTheLimitDoesNotSpinOrStop) {
     std::stop_source stop_server;
     task_group group;
     group.spawn(with_stop_token(stop_server.get_token(), serve_counting(server, accepted)));
+    const std::size_t fds_idle = open_fd_count();
     {
       stream warm = co_await tcp::connect("127.0.0.1", server.port());
       auto got = co_await exchange(warm, "warm-up");
       CO_ASSERT(got == "warm-up");
     }
-    co_await sleep_for(std::chrono::milliseconds(1));  // UBSan's first-use pipe (see above)
+    // The server's end of the warm-up connection closes when its session sees the end of
+    // stream, a turn or more later: wait for it, or the descriptor it frees during the flood
+    // gives the server one more than `flood_room`. The sleeps also warm the timer up for UBSan
+    // (its first-use pipe, see above).
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    do {
+      co_await sleep_for(std::chrono::milliseconds(1));
+    } while (open_fd_count() > fds_idle && std::chrono::steady_clock::now() < deadline);
+    CO_ASSERT(open_fd_count() == fds_idle);
     const std::error_category& category = errno_category();
     CO_ASSERT(!category.message(EMFILE).empty());
     stderr_capture capture;
