@@ -85,8 +85,8 @@ std::string request_head(const detail::request_args& a, const target& t) {
   return out;
 }
 
-task<> send_request(detail::client_connection& c, const detail::request_args& a, const target& t) {
-  std::string out = request_head(a, t);
+// `out`: request_head()'s.
+task<> send_request(detail::client_connection& c, const detail::request_args& a, std::string out) {
   if (a.body.size() <= coalesce_limit) {
     out.append(a.body);
     co_await c.socket.write_all(out);
@@ -223,6 +223,9 @@ task<incoming> client::exchange(detail::request_args& a) {
   // The method goes on the request line as it is: anything but a token could split it.
   if (!is_token(a.method)) throw std::invalid_argument("http: invalid method \"" + a.method + "\"");
   const target t = parse_url(a.url);
+  // Before connecting: a header the caller got wrong (CR or LF in a value could inject lines)
+  // fails with invalid_argument, and nothing of the request reaches the server.
+  const std::string head = request_head(a, t);
   const bool retry_allowed = idempotent(a.method) && !a.source;
   for (int attempt = 0;; ++attempt) {
     std::unique_ptr<detail::client_connection> c;
@@ -234,7 +237,7 @@ task<incoming> client::exchange(detail::request_args& a) {
                                                       pool_->limits);
     }
     try {
-      co_await send_request(*c, a, t);
+      co_await send_request(*c, a, head);
       co_await read_head(*c, a.method == "HEAD");
       co_return incoming(std::move(c), pool_, a.what());
     } catch (const std::system_error& e) {

@@ -24,6 +24,8 @@ class http_category final : public std::error_category {
         return "connection closed before the message was complete";
       case errc::unsupported_url:
         return "unsupported URL";
+      case errc::uri_too_long:
+        return "HTTP request target too long";
     }
     return "unknown HTTP error";
   }

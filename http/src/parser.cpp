@@ -7,12 +7,30 @@
 namespace coronet::http::detail {
 namespace {
 
-// Whether every coding listed in the Transfer-Encoding lines is "chunked": the only transfer
-// coding coronet decodes (RFC 9112 7: a server answers 501 to one it does not understand).
-bool only_chunked(const fields& h) {
-  return !h.any_list_item("Transfer-Encoding", [](std::string_view coding) {
-    return !coding.empty() && !iequals(coding, "chunked");
+// The status a request's Transfer-Encoding lines deserve, 0 when they are fine (or absent).
+// RFC 9112 6.3: chunked not the final coding (or no coding at all: "xchunked", "identity", an
+// empty value) leaves the length unknown, and the server MUST answer 400 and close. RFC 9112
+// 7.1: chunked applied twice is faulty as well (another parser may strip one and frame the
+// rest differently). A final chunked over a coding coronet does not decode (gzip) is well
+// framed but unsupported: 501 (RFC 9112 6.1). llhttp decides "chunked" on the last coding
+// alone, so these checks come first.
+int transfer_encoding_status(const fields& h) {
+  if (!h.contains("Transfer-Encoding")) return 0;
+  int chunked = 0;
+  bool last_chunked = false;
+  bool other = false;
+  h.any_list_item("Transfer-Encoding", [&](std::string_view coding) {
+    if (coding.empty()) return false;  // "a, , b": empty list elements do not count
+    last_chunked = iequals(coding, "chunked");
+    if (last_chunked) {
+      ++chunked;
+    } else {
+      other = true;
+    }
+    return false;
   });
+  if (!last_chunked || chunked > 1) return 400;
+  return other ? 501 : 0;
 }
 
 }  // namespace
@@ -38,12 +56,14 @@ const llhttp_settings_t& parser::settings() noexcept {
     llhttp_settings_init(&t);
     t.on_message_begin = on_message_begin;
     t.on_url = on_target;
+    t.on_url_complete = on_target_complete;
     t.on_status = on_reason;
     t.on_header_field = on_field;
     t.on_header_value = on_value;
     t.on_header_value_complete = on_value_complete;
     t.on_headers_complete = on_headers_complete;
     t.on_body = on_body;
+    t.on_chunk_header = on_chunk_header;
     t.on_chunk_extension_name = on_chunk_extension;
     t.on_chunk_extension_value = on_chunk_extension;
     t.on_message_complete = on_message_complete;
@@ -59,6 +79,7 @@ std::size_t parser::feed(const char* data, std::size_t size) {
     paused_ = false;
   }
   const bool was_in_head = state_ == state::idle || state_ == state::head;
+  const bool was_in_trailers = in_trailers_;
   const llhttp_errno_t err = llhttp_execute(&llhttp_, data, size);
   std::size_t used = size;
   if (err == HPE_PAUSED) {
@@ -77,16 +98,48 @@ std::size_t parser::feed(const char* data, std::size_t size) {
     state_ = state::failed;
     return used;
   }
-  // The callbacks count the spans of the head; this counts every byte of it (whitespace and
-  // line ends included), so that no padding gets past the limit.
-  if (was_in_head && state_ != state::idle) {
-    head_bytes_ += used;
-    if (head_bytes_ > limits_.max_header_size) {
-      fail(errc::header_too_large, 431);
-      state_ = state::failed;
-    }
+  // Field lines (the head, the trailers) of a request: obs-fold.
+  if (request_ && (was_in_head || was_in_trailers)) find_obs_fold(data, used);
+  if (was_in_head) check_head_bytes(used);
+  if (error_) {
+    state_ = state::failed;
+    head_ready_ = false;
   }
   return used;
+}
+
+void parser::find_obs_fold(const char* data, std::size_t used) {
+  // RFC 9112 5.2: obs-fold (a field line starting with SP or HTAB) is either rejected with 400
+  // or unfolded. coronet rejects it, as a proxy in front may unfold it differently (or not at
+  // all): llhttp 8 accepts it even in strict mode, so it is found here, in the bytes llhttp took
+  // as the head or the trailers (it stops right after the head, before the trailers and at the
+  // end of the message, so no body byte is looked at). In well-formed field lines (bare LF is
+  // refused) an LF followed by SP or HTAB is always one. Responses are left to llhttp, which
+  // unfolds: RFC 9112 5.2 asks a user agent to accept obs-fold.
+  for (std::size_t i = 0; i < used; ++i) {
+    const char c = data[i];
+    if ((c == ' ' || c == '\t') && last_line_byte_ == '\n') {
+      reason_ = "obs-fold (a field line starting with whitespace)";
+      fail(errc::malformed_message, 400);
+      return;
+    }
+    last_line_byte_ = c;
+  }
+}
+
+void parser::check_head_bytes(std::size_t used) {
+  // The callbacks count the spans of the head; this counts every byte of it (whitespace and
+  // line ends included), so that no padding gets past the limit.
+  if (state_ != state::idle) {
+    head_bytes_ += used;
+    if (head_bytes_ > limits_.max_header_size) {
+      if (in_request_line_) {
+        fail(errc::uri_too_long, 414);
+      } else {
+        fail(errc::header_too_large, 431);
+      }
+    }
+  }
 }
 
 void parser::finish() {
@@ -108,6 +161,8 @@ void parser::next_message() {
   state_ = state::idle;
   head_ready_ = false;
   head_bytes_ = 0;
+  last_line_byte_ = 0;
+  in_trailers_ = false;
   span_bytes_ = 0;
   extension_bytes_ = 0;
   body_bytes_ = 0;
@@ -147,14 +202,23 @@ int parser::on_message_begin(llhttp_t* p) {
   self.field_done_ = true;
   self.span_bytes_ = 0;
   self.extension_bytes_ = 0;
+  self.in_request_line_ = self.request_ != nullptr;
   return 0;
 }
 
 int parser::on_target(llhttp_t* p, const char* at, std::size_t n) {
+  // A request line longer than the whole head may be: 414 URI Too Long, as nginx answers
+  // (Node answers 431, counting the request line in its header limit). The server cannot even
+  // read the request line, and 414 tells the client what to shorten.
   parser& self = of(p);
   if ((self.span_bytes_ += n) > self.limits_.max_header_size)
-    return self.fail(errc::header_too_large, 431);
+    return self.fail(errc::uri_too_long, 414);
   self.request_->target.append(at, n);
+  return 0;
+}
+
+int parser::on_target_complete(llhttp_t* p) {
+  of(p).in_request_line_ = false;
   return 0;
 }
 
@@ -172,6 +236,7 @@ int parser::on_field(llhttp_t* p, const char* at, std::size_t n) {
   // handler may hold views of the headers while it reads the body, and appending could move them.
   if ((self.span_bytes_ += n) > self.limits_.max_header_size)
     return self.fail(errc::header_too_large, 431);
+  if (n > 0) self.line_named_ = true;  // llhttp reports ": v" as an empty name
   if (self.state_ == state::body) return 0;
   if (self.field_done_) {  // the first piece of a new line's name
     if (self.headers_->size() >= self.limits_.max_headers)
@@ -187,6 +252,8 @@ int parser::on_value(llhttp_t* p, const char* at, std::size_t n) {
   parser& self = of(p);
   if ((self.span_bytes_ += n) > self.limits_.max_header_size)
     return self.fail(errc::header_too_large, 431);
+  // llhttp 8 takes ": value" (no name at all) as a field line; RFC 9110 5.1: a name is a token.
+  if (!self.line_named_) return self.fail(errc::malformed_message, 400);
   if (self.state_ == state::body) return 0;
   self.headers_->append_value({at, n});
   return 0;
@@ -194,6 +261,8 @@ int parser::on_value(llhttp_t* p, const char* at, std::size_t n) {
 
 int parser::on_value_complete(llhttp_t* p) {
   parser& self = of(p);
+  if (!self.line_named_) return self.fail(errc::malformed_message, 400);
+  self.line_named_ = false;
   if (self.state_ == state::body) return 0;
   // A line with an empty value never calls on_value: the line ends here either way.
   self.field_done_ = true;
@@ -223,7 +292,14 @@ int parser::check_head() noexcept {
     request_->method = llhttp_method_name(static_cast<llhttp_method_t>(llhttp_.method));
     request_->version_major = llhttp_.http_major;
     request_->version_minor = llhttp_.http_minor;
-    if (!only_chunked(request_->headers)) return fail(errc::unsupported_transfer_encoding, 501);
+    // RFC 9112 6.1: Transfer-Encoding in an HTTP/1.0 message means faulty framing (1.0 has no
+    // transfer codings; a 1.0 proxy in front would frame it by Content-Length or the close).
+    if (llhttp_.http_major == 1 && llhttp_.http_minor == 0 &&
+        request_->headers.contains("Transfer-Encoding"))
+      return fail(errc::malformed_message, 400);
+    const int te_status = transfer_encoding_status(request_->headers);
+    if (te_status == 400) return fail(errc::malformed_message, 400);
+    if (te_status != 0) return fail(errc::unsupported_transfer_encoding, te_status);
   } else {
     // llhttp takes any three digits; a status below 100 is none (RFC 9110 15), and a client
     // taking it for an interim response would wait for the end of a body it never reads (found
@@ -244,6 +320,16 @@ int parser::on_chunk_extension(llhttp_t* p, const char*, std::size_t n) {
   if ((self.extension_bytes_ += n) > max_extension_bytes)
     return self.fail(errc::body_too_large, 413);
   return 0;
+}
+
+int parser::on_chunk_header(llhttp_t* p) {
+  // The last chunk: the trailers follow. A request's parse stops here, so that the next feed
+  // starts with them and find_obs_fold looks at them alone.
+  parser& self = of(p);
+  if (p->content_length != 0 || !self.request_) return 0;
+  self.in_trailers_ = true;
+  self.last_line_byte_ = '\n';
+  return HPE_PAUSED;
 }
 
 int parser::on_body(llhttp_t* p, const char* at, std::size_t n) {

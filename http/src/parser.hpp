@@ -83,15 +83,21 @@ class parser {
   // The callbacks, one per llhttp event.
   static int on_message_begin(llhttp_t* p);
   static int on_target(llhttp_t* p, const char* at, std::size_t n);
+  static int on_target_complete(llhttp_t* p);
   static int on_reason(llhttp_t* p, const char* at, std::size_t n);
   static int on_field(llhttp_t* p, const char* at, std::size_t n);
   static int on_value(llhttp_t* p, const char* at, std::size_t n);
   static int on_value_complete(llhttp_t* p);
   static int on_headers_complete(llhttp_t* p);
+  static int on_chunk_header(llhttp_t* p);
   static int on_chunk_extension(llhttp_t* p, const char* at, std::size_t n);
   static int on_body(llhttp_t* p, const char* at, std::size_t n);
   static int on_message_complete(llhttp_t* p);
   int check_head() noexcept;
+  // After llhttp took `used` bytes of the head: the head's size limit.
+  void check_head_bytes(std::size_t used);
+  // After llhttp took `used` bytes of a request's head or trailers: fails on obs-fold.
+  void find_obs_fold(const char* data, std::size_t used);
 
   llhttp_t llhttp_{};
   request* request_ = nullptr;
@@ -103,6 +109,10 @@ class parser {
   bool paused_ = false;
   bool field_done_ = true;
   bool no_body_ = false;
+  bool in_request_line_ = false;     // a request's method and target are being parsed
+  bool in_trailers_ = false;         // a request's last chunk came: the trailers are next
+  bool line_named_ = false;          // the current field line has a name
+  char last_line_byte_ = 0;          // the byte before this feed's, in the head or the trailers
   std::size_t head_bytes_ = 0;       // bytes of the head fed so far
   std::size_t span_bytes_ = 0;       // of which target, reason, names and values (trailers too)
   std::size_t extension_bytes_ = 0;  // chunk extensions of this message

@@ -38,6 +38,11 @@ url parse_url(std::string_view text) {
   if (t.request_target.front() != '/')
     throw_error(make_error_code(errc::unsupported_url), "URL path does not start with '/'");
   if (u.has_query()) t.request_target.append("?").append(u.encoded_query());
+  // The target goes on the request line as it is: a CR, LF, SP or other control character
+  // would split it. Boost.URL's grammar admits none of them unencoded; this says so for sure.
+  for (const char c : t.request_target)
+    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f)
+      throw_error(make_error_code(errc::unsupported_url), "URL with a control character or space");
   t.key = t.host + ":" + std::to_string(t.port);
   return t;
 }

@@ -55,7 +55,8 @@ socket_address socket_address::unix_path(std::string_view path) {
   un->sun_family = AF_UNIX;
   if (path.empty()) throw std::invalid_argument("empty Unix socket path");
   // An abstract name is "\0name" with no terminator; a path needs room for its terminator.
-  const bool abstract = path.front() == '@';
+  // "@name" is the usual spelling, "\0name" Node's: both are the same abstract name.
+  const bool abstract = path.front() == '@' || path.front() == '\0';
   if (path.size() + (abstract ? 0 : 1) > sizeof(un->sun_path))
     throw std::invalid_argument("Unix socket path too long (max " +
                                 std::to_string(sizeof(un->sun_path) - 1) +

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 
 #include "coronet/error.hpp"
@@ -63,11 +64,27 @@ bool someone_listens(const socket_address& addr) {
 listener listener::bind(std::string_view path, const listen_options& opt) {
   const socket_address addr = socket_address::unix_path(path);
   const std::string where = "bind " + addr.to_string();
-  const bool abstract = path.front() == '@';
+  const bool abstract = path.front() == '@' || path.front() == '\0';
+  if (opt.mode && abstract)
+    throw std::invalid_argument(where + ": an abstract socket has no file, so no mode");
+  if (opt.mode && (*opt.mode & ~07777u) != 0)
+    throw std::invalid_argument(where + ": mode " + std::to_string(*opt.mode) +
+                                " has bits beyond 07777");
   const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) {
     const int err = errno;  // before building the message, which may change it
     throw_errno(err, where + ": socket");
+  }
+  // The mode, without a moment where the file is more open than asked. Linux creates the file
+  // with the socket's own mode less the umask, so the socket gets the mode first; the umask can
+  // then only take bits away, and fchmodat below gives them back. A umask set around bind would
+  // also work, but the umask is the process's: another thread creating a file meanwhile would
+  // get ours. (BSDs and macOS ignore the socket's mode: there the file has 0777 less the umask
+  // until fchmodat, and only a restrictive umask keeps that moment narrow.)
+  if (opt.mode && ::fchmod(fd, static_cast<mode_t>(*opt.mode)) != 0) {
+    const int err = errno;
+    ::close(fd);
+    throw_errno(err, where + ": fchmod");
   }
   int r = ::bind(fd, addr.native(), addr.size());
   if (r != 0 && errno == EADDRINUSE && !abstract) {
@@ -90,6 +107,14 @@ listener listener::bind(std::string_view path, const listen_options& opt) {
     struct stat st {};
     const std::string p(path);
     if (::lstat(p.c_str(), &st) == 0) l.own_path(p, st.st_dev, st.st_ino);
+    // Exactly the mode asked, bits the umask removed included. AT_SYMLINK_NOFOLLOW: should the
+    // path have been swapped for a symbolic link since bind, its target is left alone (and the
+    // bind fails, with the listener's close removing nothing that is not its own).
+    if (opt.mode &&
+        ::fchmodat(AT_FDCWD, p.c_str(), static_cast<mode_t>(*opt.mode), AT_SYMLINK_NOFOLLOW) != 0) {
+      const int err = errno;
+      throw_errno(err, where + ": chmod");
+    }
   }
   return l;
 }

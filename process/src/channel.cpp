@@ -137,13 +137,20 @@ struct inbound {
 // nothing is pending, and so that the buffer and the send lock stay private.
 struct channel_state {
   channel_state(stream st, std::size_t max) : s(std::move(st)), max_message(max) {
+    make_parser(channel::default_max_depth);
+  }
+
+  // Boost.JSON takes its limits at construction.
+  void make_parser(std::size_t depth) {
     boost::json::parse_options po;
-    po.max_depth = 4096;  // JSON.parse has no small limit; the parser's default of 32 is low
+    po.max_depth = depth;
     parser.emplace(boost::json::storage_ptr(), po);
+    max_depth = depth;
   }
 
   stream s;
   std::size_t max_message;
+  std::size_t max_depth = 0;
   line_writer writer;
   // Each send serialises into `line` (reused, so a send allocates nothing for its text) and the
   // writer copies it into its outbox before the next send can run.
@@ -678,6 +685,12 @@ std::size_t channel::max_message() const noexcept {
 }
 void channel::set_max_message(std::size_t bytes) noexcept {
   if (state_) state_->max_message = bytes;
+}
+std::size_t channel::max_depth() const noexcept {
+  return state_ ? state_->max_depth : default_max_depth;
+}
+void channel::set_max_depth(std::size_t depth) {
+  if (state_) state_->make_parser(depth);
 }
 
 void channel::disconnect() noexcept {

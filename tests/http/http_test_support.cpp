@@ -417,6 +417,30 @@ raw_response fetch(std::uint16_t port, std::string_view request_bytes, bool head
   return c.read_response(head_request);
 }
 
+void expect_rejected(std::string_view bad, int status) {
+  recorder<std::string> targets;
+  server_thread srv([&targets](http::request& req) -> task<http::response> {
+    targets.add(req.target);
+    co_return http::response(200, "served " + req.target);
+  });
+  raw_client c(srv.port());
+  // The client may still be writing when the server answers and closes its side: the lingering
+  // close reads what it sends, so the write completes and the answer is not reset away.
+  std::string bytes(bad);
+  bytes.append("GET /smuggled HTTP/1.1\r\nHost: test\r\n\r\n");
+  c.send(bytes);
+  const raw_response r = c.read_response();
+  EXPECT_EQ(r.status, status) << r.head << r.body;
+  EXPECT_EQ(r.reason, http::reason_phrase(status));
+  EXPECT_TRUE(r.says_close()) << r.head;
+  EXPECT_EQ(r.header("Content-Type"), "text/plain");
+  // Nothing more: no answer to /smuggled, then the close.
+  EXPECT_EQ(c.read_to_eof(), "");
+  EXPECT_TRUE(c.eof());
+  EXPECT_FALSE(c.reset()) << "the lingering close should end in FIN, not RST";
+  for (const auto& t : targets.all()) EXPECT_NE(t, "/smuggled");
+}
+
 std::string text(std::size_t n, std::uint32_t seed) {
   static constexpr std::string_view alphabet =
       "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";

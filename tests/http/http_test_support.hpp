@@ -139,6 +139,12 @@ std::string chunked(std::string_view body, std::size_t piece);
 // One request on a new connection, its response.
 raw_response fetch(std::uint16_t port, std::string_view request_bytes, bool head_request = false);
 
+// Request smuggling and hostile input: `bad` then a pipelined "GET /smuggled" on a new connection
+// to a server whose handler answers every request. Checks the answer is `status` with its
+// reason, "Connection: close", then EOF with nothing more: after bad bytes nothing on the
+// connection can be trusted, so the follow-up must never reach the handler nor be answered.
+void expect_rejected(std::string_view bad, int status);
+
 // n bytes of a seed-dependent pseudo-random printable text.
 std::string text(std::size_t n, std::uint32_t seed = 1);
 

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "coronet/http/error.hpp"
@@ -186,6 +187,46 @@ TEST(HttpParser, HeaderSizeLimitIsExactWholeOrByteByByte) {
   }
 }
 
+// The request line alone over the head's limit is 414, wherever the feeds split it; a head
+// over the limit after a request line that fits is 431.
+TEST(HttpParser, RequestLineOverTheLimitIs414WholeOrByteByByte) {
+  parse_limits limits;
+  limits.max_header_size = 200;
+  const std::string long_line = "GET /" + std::string(300, 'a') + " HTTP/1.1\r\n\r\n";
+  const std::string long_head = "GET /a HTTP/1.1\r\nX: " + std::string(300, 'a') + "\r\n\r\n";
+  for (bool bytewise : {false, true}) {
+    for (const auto& [input, error, status] :
+         {std::tuple{long_line, http::errc::uri_too_long, 414},
+          std::tuple{long_head, http::errc::header_too_large, 431}}) {
+      feeder f(limits);
+      if (bytewise) {
+        for (char c : input) f.feed(std::string(1, c));
+      } else {
+        f.feed(input);
+      }
+      EXPECT_EQ(f.p.current(), parser::state::failed) << status << (bytewise ? " bytewise" : "");
+      EXPECT_EQ(f.p.error(), error) << status;
+      EXPECT_EQ(f.p.error_status(), status);
+    }
+  }
+}
+
+// obs-fold is refused however the bytes arrive: the LF and the SP in separate feeds too.
+TEST(HttpParser, ObsFoldRefusedWholeOrByteByByte) {
+  const std::string input = "GET / HTTP/1.1\r\nHost: a\r\nX: a\r\n\tb\r\n\r\n";
+  for (bool bytewise : {false, true}) {
+    feeder f(parse_limits{});
+    if (bytewise) {
+      for (char c : input) f.feed(std::string(1, c));
+    } else {
+      f.feed(input);
+    }
+    EXPECT_EQ(f.p.current(), parser::state::failed) << (bytewise ? "bytewise" : "whole");
+    EXPECT_EQ(f.p.error_status(), 400);
+    EXPECT_TRUE(f.messages.empty());
+  }
+}
+
 TEST(HttpParser, LimitsFailWithTheirStatus) {
   struct limit_case {
     const char* input;
@@ -204,6 +245,10 @@ TEST(HttpParser, LimitsFailWithTheirStatus) {
        http::errc::unsupported_transfer_encoding, 501},
       {"POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
        http::errc::malformed_message, 400},
+      {"POST / HTTP/1.1\r\nTransfer-Encoding: chunked, chunked\r\n\r\n",
+       http::errc::malformed_message, 400},
+      {"POST / HTTP/1.1\r\nTransfer-Encoding: chunked, gzip\r\n\r\n", http::errc::malformed_message,
+       400},
   };
   for (const auto& c : cases) {
     feeder f(limits);

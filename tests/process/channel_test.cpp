@@ -142,6 +142,26 @@ TEST(Channel, SendWaitsForTheReader) {
   }());
 }
 
+// A peer that never reads: no send completes before its line is in the socket, so the sender
+// holds nothing beyond the message of the send in progress. A small send completes while the
+// socket has room; one larger than any socket buffer waits for ever, so a send to an untrusted
+// peer is bounded with with_timeout, and fails with timed_out (32 MiB cannot fit whatever the
+// timeout, so the outcome does not depend on timing).
+TEST(Channel, SendToAPeerThatNeverReadsWaitsUntilTheTimeout) {
+  run_bounded([]() -> coronet::task<> {
+    auto [a, b] = make_pair();
+    json::value small = "fits";
+    co_await a.send(small);
+    json::value big = json::string(32 << 20, 'n');
+    const std::error_code ec =
+        co_await coronet::test::error_of(coronet::with_timeout(200ms, a.send(std::move(big))));
+    EXPECT_EQ(ec, std::errc::timed_out) << ec.message();
+    // The peer, reading at last, gets the message that fitted first.
+    json::value first = co_await receive_one(b);
+    EXPECT_EQ(first, json::value("fits"));
+  }());
+}
+
 TEST(Channel, CancelledQueuedSendWritesNothing) {
   run_bounded([]() -> coronet::task<> {
     auto [a, b] = make_pair();
@@ -224,6 +244,112 @@ TEST(Channel, OversizedLineIsAnErrorNotUnboundedMemory) {
     ec = co_await coronet::test::error_of(ch.receive());
     EXPECT_EQ(ec, channel_error::message_too_long);
     EXPECT_EQ(co_await receive_one(ch), json::value("after"));
+  }());
+}
+
+// A peer writing one line that never ends: the error comes as soon as the limit is passed,
+// while the peer is still writing (nothing waits for, or buffers, the whole line), and the
+// line after it, whenever it comes, is the next message.
+TEST(Channel, EndlessLineFailsEarlyAndTheChannelGoesOn) {
+  run_bounded([]() -> coronet::task<> {
+    auto [ch, raw] = make_raw_pair(4096);
+    bool writer_done = false;
+    auto writer = [](coronet::stream& raw, bool& done) -> coronet::task<> {
+      const std::string piece(64 * 1024, 'z');
+      // 16 MiB: far more than the socket buffers hold.
+      for (int i = 0; i < 256; ++i) co_await raw.write_all(piece);
+      co_await raw.write_all("\n\"after\"\n");
+      done = true;
+    };
+    coronet::task_group group;
+    group.spawn(writer(raw, writer_done));
+    std::error_code ec = co_await coronet::test::error_of(ch.receive());
+    EXPECT_EQ(ec, channel_error::message_too_long);
+    EXPECT_FALSE(writer_done) << "the error waited for the end of the line";
+    auto got1 = co_await receive_one(ch);
+    EXPECT_EQ(got1, json::value("after"));
+    EXPECT_TRUE(writer_done);
+    co_await group.join();
+  }());
+}
+
+// Nesting deeper than max_depth() is a bad message, not a crash (nor a deep recursion), and the
+// limit is the channel's to set.
+TEST(Channel, NestingBeyondTheDepthLimitIsABadMessage) {
+  run_bounded([]() -> coronet::task<> {
+    auto [ch, raw] = make_raw_pair();
+    auto nested = [](std::size_t depth) {
+      return std::string(depth, '[') + std::string(depth, ']') + "\n";
+    };
+    EXPECT_EQ(ch.max_depth(), channel::default_max_depth);
+    // 2 MB: written by another task, as the socket holds less.
+    const std::string lines = nested(channel::default_max_depth) +
+                              nested(channel::default_max_depth + 1) + nested(1000000) + "\"ok\"\n";
+    auto writer = [](coronet::stream& raw, const std::string& bytes) -> coronet::task<> {
+      co_await raw.write_all(bytes);
+    };
+    coronet::task_group group;
+    group.spawn(writer(raw, lines));
+    json::value deepest = co_await receive_one(ch);
+    EXPECT_TRUE(deepest.is_array());
+    for (int i = 0; i < 2; ++i) {
+      try {
+        co_await ch.receive();
+        ADD_FAILURE() << "a line nested too deep was accepted";
+      } catch (const std::system_error& e) {
+        EXPECT_EQ(e.code(), channel_error::bad_message);
+        EXPECT_TRUE(std::string(e.what()).starts_with("channel receive: bad message")) << e.what();
+      }
+    }
+    auto got2 = co_await receive_one(ch);
+    EXPECT_EQ(got2, json::value("ok"));
+    co_await group.join();
+    ch.set_max_depth(3);
+    EXPECT_EQ(ch.max_depth(), 3u);
+    const std::string shallow = nested(4) + nested(3);
+    co_await raw.write_all(shallow);
+    auto got3 = co_await coronet::test::error_of(ch.receive());
+    EXPECT_EQ(got3, channel_error::bad_message);
+    auto got4 = co_await receive_one(ch);
+    EXPECT_EQ(got4, json::parse("[[[]]]"));
+  }());
+}
+
+// Lines a hostile or broken peer may send: each is an error naming the message, and the
+// channel goes on.
+TEST(Channel, HostileLinesAreErrorsAndTheChannelGoesOn) {
+  run_bounded([]() -> coronet::task<> {
+    auto [ch, raw] = make_raw_pair();
+    using namespace std::string_literals;
+    const std::string lines[] = {
+        "\"\xff\xfe\"",  // not UTF-8
+        "\"\xc0\xaf\"",  // an over-long encoding of '/'
+        "\"a\x01b\"",    // a control character in a string
+        "\"a\0b\""s,     // NUL
+        "1 2",           // two values on one line
+        "[1,]",          // trailing comma
+        "{\"a\"}",       // a member without a value
+        "{\"a\":1",      // unterminated
+        "\"\\ud800\"",   // a lone surrogate
+        "NaN",           // not JSON
+        "\x01",          // a control character alone
+    };
+    std::string all;
+    for (const auto& l : lines) all += l + "\n";
+    all += "\"ok\"\n";
+    co_await raw.write_all(all);
+    for (const auto& l : lines) {
+      try {
+        std::optional<json::value> got = co_await ch.receive();
+        ADD_FAILURE() << "accepted: " << json::serialize(got.value_or(nullptr)) << " from "
+                      << testing::PrintToString(l);
+      } catch (const std::system_error& e) {
+        EXPECT_EQ(e.code(), channel_error::bad_message) << testing::PrintToString(l);
+        EXPECT_TRUE(std::string(e.what()).starts_with("channel receive: bad message")) << e.what();
+      }
+    }
+    auto got5 = co_await receive_one(ch);
+    EXPECT_EQ(got5, json::value("ok"));
   }());
 }
 

@@ -7,6 +7,18 @@
 // bind() refuses to clobber: a path where a live server answers, or any file that is not a
 // socket, fails with "bind /tmp/unix.sock: Address already in use". A stale socket file (nobody
 // accepts on it any more) is replaced. close() removes the file it created.
+//
+// Who may connect: connecting needs write permission on the socket file. By default the file
+// gets 0777 less the process's umask (what bind(2) does, and Node). listen_options::mode sets
+// it explicitly (Node's readableAll and writableAll add 0444 and 0222 to the umask's mode once
+// listening; here the bits are the ones asked, from the start):
+//
+//   auto server = coronet::unix::listener::bind("/run/app.sock", {.mode = 0600});  // owner only
+//
+// Abstract names (Linux): "@name", or "\0name" as Node writes it, is a socket in the network
+// namespace's abstract space: no file, so no permissions either (any process of the namespace
+// may connect: check the peer's credentials, SO_PEERCRED, where that matters), nothing to
+// clean up. path() gives "@name". A mode with an abstract name is refused (invalid_argument).
 #pragma once
 
 #ifdef _WIN32
@@ -14,6 +26,7 @@
     "coronet::unix (Unix domain sockets) is POSIX only; on Windows use coronet::local or coronet::pipe (named pipes)"
 #endif
 
+#include <optional>
 #include <string_view>
 
 #include "coronet/detail/socket_listener.hpp"
@@ -28,6 +41,10 @@ namespace coronet::unix {
 
 struct listen_options {
   int backlog = 511;
+  // The socket file's permission bits (e.g. 0600, 0660), exactly, whatever the umask. Never
+  // wider for a moment: the socket has them before bind creates the file (Linux), and they are
+  // completed after bind only where the umask took some away. Empty: 0777 less the umask.
+  std::optional<unsigned> mode;
 };
 
 class listener : public detail::socket_listener {

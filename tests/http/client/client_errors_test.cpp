@@ -214,6 +214,81 @@ TEST(ClientErrors, MethodThatIsNotATokenIsRefused) {
   });
 }
 
+// fields::add refuses a CR or LF; fields filled line by line (as parsers do) are not checked
+// until the request is written: the client checks them then.
+http::fields unchecked(std::string_view name, std::string_view value) {
+  http::fields f;
+  f.begin_line();
+  f.append_name(name);
+  f.append_value(value);
+  return f;
+}
+
+// A header from the caller with CR, LF or NUL could inject headers or a whole request: it is
+// refused with invalid_argument naming it, before the client even connects. The first
+// connection the server sees carries the good request that follows.
+TEST(ClientErrors, HeaderWithCrLfFromTheCallerIsRefusedBeforeAnythingIsSent) {
+  in_loop([]() -> task<> {
+    auto l = tcp::listener::bind(tcp::endpoint{"127.0.0.1", 0});
+    const std::string url = local_url(l.port(), "/");
+    http::client c;
+    {
+      http::fields f;
+      EXPECT_THROW(f.add("X-Bad", "a\r\nInjected: yes"), std::invalid_argument);
+    }
+    const std::pair<std::string, std::string> bad[] = {
+        {"X-Bad", "a\r\nInjected: yes"}, {"X-Bad", "a\nInjected: yes"},
+        {"X-Bad", "a\rInjected: yes"},   {"X-Nul", std::string("a\0b", 3)},
+        {"Injected: yes\r\nX", "v"},     {"X Space", "v"},
+        {"Host", "a\r\nInjected: yes"},
+    };
+    for (const auto& [name, value] : bad) {
+      std::string what;
+      try {
+        co_await c.get(url, unchecked(name, value));
+        ADD_FAILURE() << "sent a request with header " << testing::PrintToString(name);
+      } catch (const std::invalid_argument& e) {
+        what = e.what();
+      }
+      EXPECT_TRUE(what.starts_with("http: ")) << what;
+    }
+    raw_request seen;
+    auto good = [&]() -> task<> {
+      http::fields f;
+      f.add("X-Good", "yes");
+      http::response r = co_await c.get(url, std::move(f));
+      EXPECT_EQ(r.status, 200);
+    };
+    co_await when_all(answer_once(l, ok_response, &seen), good());
+    EXPECT_EQ(seen.request_line(), "GET / HTTP/1.1");
+    EXPECT_EQ(seen.header("X-Good"), "yes");
+    EXPECT_EQ(seen.head.find("Injected"), std::string::npos) << seen.head;
+  });
+}
+
+// A request target with a space, CR, LF or another control character would split the request
+// line: such a URL is refused (unsupported_url) without connecting.
+TEST(ClientErrors, UrlWithSpaceOrControlCharactersIsRefused) {
+  in_loop([]() -> task<> {
+    auto l = tcp::listener::bind(tcp::endpoint{"127.0.0.1", 0});
+    http::client c;
+    for (const char* target : {"/a b", "/a\r\nInjected: yes", "/a\nb", "/a\rb", "/a\tb", "/?q=a b",
+                               "/?q=\r\n", "/\x7f"}) {
+      const std::string url = local_url(l.port(), target);
+      failure f = co_await failure_of(c.get(url));
+      EXPECT_EQ(f.code, http::errc::unsupported_url) << testing::PrintToString(url) << f.what;
+    }
+    // Percent-encoded, the same characters are just data.
+    raw_request seen;
+    auto good = [&]() -> task<> {
+      http::response r = co_await c.get(local_url(l.port(), "/a%20b?q=%0D%0A"));
+      EXPECT_EQ(r.status, 200);
+    };
+    co_await when_all(answer_once(l, ok_response, &seen), good());
+    EXPECT_EQ(seen.request_line(), "GET /a%20b?q=%0D%0A HTTP/1.1");
+  });
+}
+
 TEST(ClientErrors, IncompleteBodyMessageSaysWhatHappened) {
   in_loop([]() -> task<> {
     auto l = tcp::listener::bind(tcp::endpoint{"127.0.0.1", 0});

@@ -17,6 +17,7 @@ enum class errc {
   unsupported_transfer_encoding,  // a transfer coding other than chunked
   incomplete_message,             // the peer closed the connection in the middle of a message
   unsupported_url,                // not an absolute http:// URL
+  uri_too_long,                   // the request line alone is longer than the head's limit
 };
 
 const std::error_category& category() noexcept;

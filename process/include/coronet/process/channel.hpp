@@ -19,6 +19,20 @@
 // a line that is not JSON or is longer than the limit; the channel goes on with the next line on
 // the next receive(). "channel send: Broken pipe" when the peer has gone.
 //
+// Limits (a peer is not trusted to be well-behaved):
+// - Receive: a line longer than max_message() (64 MiB by default; Node has no limit) is
+//   message_too_long as soon as the limit is passed, however long the peer's line goes on
+//   (without a newline, for ever): the buffer grows to about twice the limit at most, the rest
+//   of the line is dropped as it comes, and the line after it is the next message. A value
+//   nested deeper than max_depth() (4096 by default; JSON.parse has no small limit, Boost.JSON's
+//   default 32 refuses real messages) is bad_message, as is anything that is not one JSON value
+//   in UTF-8; the channel goes on.
+// - Send: nothing is queued beyond the messages of the sends in progress. A send completes
+//   once its line is in the socket, so a peer that stops reading stops the sender, and memory
+//   holds at most one copy of each message whose send has not completed (the caller's number of
+//   concurrent sends). A peer that never reads makes send wait for ever: bound it with
+//   with_timeout (the channel is then unusable if the line was half written, see below).
+//
 // Handles (POSIX, coronet/process/handle.hpp): send(message, handle) passes a connected or
 // listening socket to the peer the way Node's child.send(message, socket) does, so the peer may be
 // Node: the line is {"cmd":"NODE_HANDLE","type":"net.Socket","msg":<message>} with the
@@ -73,6 +87,8 @@ class channel {
  public:
   // Node writes a message of any size; the limit only stops a peer from filling our memory.
   static constexpr std::size_t default_max_message = std::size_t(64) << 20;
+  // Nesting of arrays and objects in a received message (Boost.JSON's parse_options.max_depth).
+  static constexpr std::size_t default_max_depth = 4096;
 
   channel() noexcept;
   // A channel over a connected stream (normally one end of a socketpair; Windows: a pipe
@@ -111,6 +127,9 @@ class channel {
   bool is_connected() const noexcept;
   std::size_t max_message() const noexcept;
   void set_max_message(std::size_t bytes) noexcept;
+  std::size_t max_depth() const noexcept;
+  // Applies from the next line parsed.
+  void set_max_depth(std::size_t depth);
 
  private:
   std::unique_ptr<detail::channel_state> state_;
