@@ -149,6 +149,11 @@ int connection::begin_exchange() noexcept {
   body_left_ = 0;
   piece_at_ = 0;
   head_request_ = req_.method == "HEAD";
+  // Only HTTP/1.x is served. llhttp reads a request line without a version as HTTP/0.9 and lets
+  // "CONNECT \r\n" through with an empty target (found by tests/fuzz/http_server_fuzz): with a
+  // Host line that reached the handler.
+  if (req_.version_major != 1) return 505;
+  if (req_.target.empty()) return 400;
   // RFC 9112 3.2: an HTTP/1.1 request without exactly one Host line gets 400 (as in Node).
   // (Transfer-Encoding in HTTP/1.0 and the other framing faults are the parser's: see
   // parser::check_head.)

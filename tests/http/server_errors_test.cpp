@@ -87,6 +87,9 @@ std::vector<bad_request> bad_requests() {
        }(),
        431},
       {"DeclaredBodyTooLarge", post_head + "Content-Length: 1048577\r\n\r\n", 413},
+      // llhttp reads a request line without a version as HTTP/0.9, and lets CONNECT through
+      // with an empty target: only HTTP/1.x is served (found by tests/fuzz/http_server_fuzz).
+      {"Http09ConnectWithoutTarget", "CONNECT \r\nHost: test\r\n\r\n", 505},
       {"ChunkedBodyTooLarge", chunked_head + chunked(text(1100 * 1024), 300 * 1024), 413},
   };
 }
@@ -192,6 +195,20 @@ TEST_F(ServerHandlerErrors, ThrowingHandlerGets500AndServerGoesOn) {
   const raw_response next = fetch(srv.port(), get("/next"));
   EXPECT_EQ(next.status, 200);
   EXPECT_EQ(next.body, "fine /next");
+}
+
+// RFC 9110 9.3.2: no response to HEAD has a body, not even the error one; its text would be
+// read as the start of the next response (found by tests/fuzz/http_server_fuzz).
+TEST_F(ServerHandlerErrors, ThrowingHandlerAnswersHeadWithoutBody) {
+  server_thread srv(throw_on_boom, options());
+  raw_client c(srv.port());
+  c.send("HEAD /boom HTTP/1.1\r\nHost: test\r\n\r\n");
+  const raw_response r = c.read_response(true);
+  EXPECT_EQ(r.status, 500);
+  EXPECT_TRUE(r.says_close());
+  EXPECT_EQ(r.header("Content-Length"), "22");  // what a GET would get: "Internal Server Error\n"
+  EXPECT_EQ(r.body, "");
+  EXPECT_EQ(c.read_to_eof(), "");  // and nothing after the head
 }
 
 TEST(ServerErrors, HandlerErrorReportedAsUnhandledByDefault) {

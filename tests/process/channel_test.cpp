@@ -5,6 +5,8 @@
 
 #include <boost/json.hpp>
 #include <chrono>
+#include <cmath>
+#include <limits>
 #include <string>
 
 #include "process_test_support.hpp"
@@ -74,6 +76,26 @@ TEST(Channel, WireFormatIsOneJsonValuePerLine) {
     std::string got(expected.size(), '\0');
     co_await raw.read_exact(std::as_writable_bytes(std::span(got)));
     EXPECT_EQ(got, expected);
+  }());
+}
+
+TEST(Channel, NonFiniteNumbersAreSentAsNull) {
+  // JSON has no Infinity or NaN (the peer's JSON.parse would throw on the line); JSON.stringify
+  // writes null for them, and so does the channel. Found by tests/fuzz/ipc_channel_fuzz: 1e400
+  // (read as infinity) went back out as "Infinity".
+  run_bounded([]() -> coronet::task<> {
+    auto [ch, raw] = make_raw_pair();
+    json::value m = json::parse(R"({"big":1e400,"list":[-1e400,2]})");
+    m.as_object()["nan"] = std::nan("");
+    co_await ch.send(m);
+    json::value top = std::numeric_limits<double>::infinity();
+    co_await ch.send(top);
+    const std::string expected = "{\"big\":null,\"list\":[null,2],\"nan\":null}\nnull\n";
+    std::string got(expected.size(), '\0');
+    co_await raw.read_exact(std::as_writable_bytes(std::span(got)));
+    EXPECT_EQ(got, expected);
+    // What was sent is left as it was.
+    EXPECT_TRUE(std::isnan(m.at("nan").as_double()));
   }());
 }
 
