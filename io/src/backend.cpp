@@ -1,6 +1,7 @@
 // Choosing the backend of a new scheduler.
 #include <atomic>
 #include <cerrno>
+#include <cstddef>
 #include <cstdio>
 #include <cstdlib>
 #include <stdexcept>
@@ -15,9 +16,13 @@
 namespace coronet::detail {
 namespace {
 
-void log_choice(std::string_view name, std::string_view why) {
-  static std::atomic<bool> logged{false};  // once per process, not once per scheduler thread
-  if (!std::getenv("CORONET_DEBUG") || logged.exchange(true)) return;
+// How a backend was chosen: each is logged once per process (not once per scheduler thread), so
+// that a program whose first scheduler forced a backend still says when another fell back.
+enum class choice { only, forced_asio, forced_uring, default_uring, fallback, count };
+
+void log_choice(choice c, std::string_view name, std::string_view why) {
+  static std::atomic<bool> logged[std::size_t(choice::count)];
+  if (!std::getenv("CORONET_DEBUG") || logged[std::size_t(c)].exchange(true)) return;
   std::fprintf(stderr, "coronet: backend %.*s%.*s\n", int(name.size()), name.data(),
                int(why.size()), why.data());
 }
@@ -36,7 +41,7 @@ std::unique_ptr<io_backend> make_backend() {
                                 std::string(forced) + "'");
   }
   auto b = make_asio_backend();
-  log_choice(b->name(), " (IOCP)");
+  log_choice(choice::only, b->name(), " (IOCP)");
   return b;
 }
 
@@ -47,13 +52,13 @@ std::unique_ptr<io_backend> make_backend() {
   std::string_view forced = env ? env : "";
   if (forced == "asio") {
     auto b = make_asio_backend();
-    log_choice(b->name(), " (CORONET_BACKEND=asio)");
+    log_choice(choice::forced_asio, b->name(), " (CORONET_BACKEND=asio)");
     return b;
   }
   if (forced == "uring" || forced == "io_uring") {
     try {
       auto b = make_uring_backend();
-      log_choice(b->name(), " (CORONET_BACKEND=uring)");
+      log_choice(choice::forced_uring, b->name(), " (CORONET_BACKEND=uring)");
       return b;
     } catch (const std::system_error& e) {
       throw std::system_error(
@@ -66,7 +71,7 @@ std::unique_ptr<io_backend> make_backend() {
   }
   try {
     auto b = make_uring_backend();
-    log_choice(b->name(), "");
+    log_choice(choice::default_uring, b->name(), "");
     return b;
   } catch (const std::system_error& e) {
     const int err = e.code().value();
@@ -76,7 +81,8 @@ std::unique_ptr<io_backend> make_backend() {
         (err != ENOSYS && err != EPERM && err != ENOMEM && err != EACCES))
       throw;
     auto b = make_asio_backend();
-    log_choice(b->name(), std::string(" (io_uring unavailable: ") + e.what() + ")");
+    log_choice(choice::fallback, b->name(),
+               std::string(" (io_uring unavailable: ") + e.what() + ")");
     return b;
   }
 }

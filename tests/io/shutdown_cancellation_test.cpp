@@ -25,7 +25,6 @@ using namespace std::chrono_literals;
 
 constexpr std::size_t k_each = 100;    // of reads, receives, accepts, timers, connects: 500 in all
 constexpr std::size_t k_holding = 30;  // of the receives: first take a buffer and keep it
-constexpr std::size_t k_listeners = 10;
 constexpr std::size_t k_total = 5 * k_each;
 constexpr std::byte k_fill{0xAA};
 

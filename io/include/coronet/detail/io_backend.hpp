@@ -121,7 +121,7 @@ std::unique_ptr<io_backend> make_asio_backend();
 
 // The backend for a new scheduler: CORONET_BACKEND=uring|asio forces one; otherwise io_uring, and
 // Asio when io_uring cannot be set up (ENOSYS, EPERM: seccomp or kernel.io_uring_disabled;
-// ENOMEM: memlock limit). With CORONET_DEBUG set, the choice is logged once to stderr.
+// ENOMEM: memlock limit). With CORONET_DEBUG set, each kind of choice is logged once to stderr.
 // CORONET_URING_ENTRIES=SQ or SQ:CQ (default 1024:16384) sizes the io_uring queues: a detail
 // knob with which tests run on a tiny ring (e.g. 4:8), where queues fill up all the time.
 std::unique_ptr<io_backend> make_backend();
