@@ -259,41 +259,6 @@ TEST(UnixListener, DefaultModeFollowsTheUmask) {
   EXPECT_EQ(seen, 0750u) << std::oct << seen;
 }
 
-// The socket file never has more than the mode asked, not even between bind and chmod: a
-// umask of 0 would create it 0777 were the mode not set on the socket before bind. A watcher
-// thread stats the path as fast as it can while binds come and go, and must never see a bit
-// beyond 0600. (It cannot prove the absence of a window, but a window is found quickly: the
-// check fails within a few binds when the fchmod before bind is removed.)
-TEST(UnixListener, ModeIsNeverWiderThanAskedEvenBriefly) {
-  temp_dir dir;
-  const std::string path = dir.file("window.sock");
-  umask_scope scope(0);
-  std::atomic<bool> done{false};
-  std::atomic<unsigned> widest{0};
-  std::atomic<int> seen_files{0};
-  std::thread watcher([&] {
-    while (!done.load()) {
-      const unsigned m = file_mode(path);
-      if (m == 01000000) continue;
-      seen_files.fetch_add(1);
-      widest.fetch_or(m);
-    }
-  });
-  run([&]() -> task<> {
-    unix::listen_options o;
-    o.mode = 0600;
-    // Until the watcher has seen the file a good number of times, bounded by a count.
-    for (int i = 0; i < 20000 && seen_files.load() < 500; ++i) {
-      auto server = unix::listener::bind(path, o);
-    }
-    co_return;
-  });
-  done = true;
-  watcher.join();
-  EXPECT_EQ(widest.load() & ~0600u, 0u) << std::oct << widest.load();
-  std::cout << "the watcher saw the socket file " << seen_files.load() << " times\n";
-}
-
 TEST(UnixListener, ModeWithAnAbstractNameIsRefused) {
   run([&]() -> task<> {
     unix::listen_options o;
