@@ -221,7 +221,8 @@ const client_options& client::options() const noexcept {
 
 task<incoming> client::exchange(detail::request_args& a) {
   // The method goes on the request line as it is: anything but a token could split it.
-  if (!is_token(a.method)) throw std::invalid_argument("http: invalid method \"" + a.method + "\"");
+  if (!is_token(a.method))
+    throw std::invalid_argument("http: invalid method \"" + detail::printable(a.method) + "\"");
   const target t = parse_url(a.url);
   // Before connecting: a header the caller got wrong (CR or LF in a value could inject lines)
   // fails with invalid_argument, and nothing of the request reaches the server.

@@ -22,9 +22,9 @@ bool is_token_char(char c) noexcept {
 void check_field(std::string_view name, std::string_view value) {
   // A CR or LF from user data would end the line and let it inject headers or a whole response.
   if (!is_token(name))
-    throw std::invalid_argument("http: invalid header name \"" + std::string(name) + "\"");
+    throw std::invalid_argument("http: invalid header name \"" + detail::printable(name) + "\"");
   if (value.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos)
-    throw std::invalid_argument("http: header " + std::string(name) +
+    throw std::invalid_argument("http: header " + detail::printable(name) +
                                 " has a value with CR, LF or NUL");
 }
 
@@ -37,6 +37,23 @@ std::string_view trim_ows(std::string_view s) noexcept {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
   return s;
+}
+
+std::string printable(std::string_view s) {
+  constexpr std::size_t limit = 64;
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out;
+  for (std::size_t i = 0; i < s.size() && i < limit; ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') {
+      out.append("\\x").push_back(hex[c >> 4]);
+      out.push_back(hex[c & 15]);
+    } else {
+      out.push_back(static_cast<char>(c));
+    }
+  }
+  if (s.size() > limit) out.append("...");
+  return out;
 }
 }  // namespace detail
 

@@ -346,5 +346,24 @@ TEST_F(ServerHandlerErrors, FailedStartLeavesNoPartialHead) {
   EXPECT_EQ(r.body, "recovered");
 }
 
+// The refusal quotes the bad name, but escaped and cut short: the message goes to logs, where a
+// raw CR/LF from a peer or a caller would forge lines.
+TEST(FieldChecks, ErrorsQuoteBadInputEscapedAndCutShort) {
+  try {
+    http::check_field("X-Bad\r\nSet-Cookie: a=\"b\"", "v");
+    ADD_FAILURE() << "a name with CR LF was accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_STREQ(e.what(),
+                 "http: invalid header name \"X-Bad\\x0d\\x0aSet-Cookie: a=\\x22b\\x22\"");
+  }
+  try {
+    http::check_field(std::string(100, '('), "v");
+    ADD_FAILURE() << "a name of separators was accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "http: invalid header name \"" + std::string(64, '(') + "...\"");
+  }
+}
+
 }  // namespace
 }  // namespace coronet::http_test

@@ -28,6 +28,9 @@ bool is_token(std::string_view s) noexcept;
 namespace detail {
 // `s` without leading and trailing spaces and tabs (HTTP's optional whitespace).
 std::string_view trim_ows(std::string_view s) noexcept;
+// `s` fit to quote in an error message: control characters, quotes, backslashes and bytes above
+// 0x7e as \xNN, and cut after 64 bytes, so that bad input cannot forge lines in a log.
+std::string printable(std::string_view s);
 }  // namespace detail
 
 // Throws std::invalid_argument unless `name` is a token and `value` has no CR, LF or NUL: what
