@@ -15,9 +15,10 @@
 // in order, chunked request bodies decoded, `Expect: 100-continue` answered when the body is first
 // read, HEAD answered without a body, a Date header on every response. Bad input fails only its
 // connection, after a response with the fitting status: 400 malformed (including every request
-// smuggling shape llhttp's strict mode rejects), 408 too slow, 413 body too large, 431 head too
-// large, 501 unsupported transfer coding, 505 not HTTP/1.x. A handler that throws gets its client a 500 (the
-// exception goes to options.on_handler_error); the server goes on.
+// smuggling shape llhttp's strict mode rejects), 408 too slow, 413 body too large, 414 request
+// line too long, 431 head too large, 501 unsupported transfer coding, 505 not HTTP/1.x. A handler
+// that throws gets its client a 500 (the exception goes to options.on_handler_error); the server
+// goes on.
 #pragma once
 
 #include <chrono>
