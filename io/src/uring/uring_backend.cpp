@@ -344,7 +344,7 @@ class uring_backend final : public io_backend {
   }
 
   void accept(operation& op, io_handle& h, sockaddr* addr, socklen_t* len) override {
-    if (multishot_accept_) {
+    if (multishot_accept_ && !h.accept_one_at_a_time) {
       if (!h.impl) h.impl = adopt_state(new acceptor(h.fd));
       auto* a = static_cast<acceptor*>(h.impl);
       // The peer address comes from getpeername() at delivery: a multishot accept has one

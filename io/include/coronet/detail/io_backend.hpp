@@ -33,6 +33,10 @@ struct io_handle {
   native_handle_type fd = invalid_native_handle;
   void* impl = nullptr;
   kind type = kind::socket;
+  // A listening socket shared with other processes (cluster workers in shared mode): accept one
+  // connection per accept() call. A standing multishot accept would take connections while this
+  // process is busy, which the kernel would otherwise hand to an idle sibling.
+  bool accept_one_at_a_time = false;
 };
 
 class io_backend : public event_loop {
