@@ -90,7 +90,12 @@ std::unique_ptr<io_backend> make_backend() {
 #endif
 
 io_backend& current_backend() {
-  return static_cast<io_backend&>(scheduler::current().loop());
+  // Every scheduler that io/ makes runs on make_backend()'s loop; one made by hand with another
+  // event_loop (core/ allows it, tests do it) has no sockets to offer.
+  auto* b = dynamic_cast<io_backend*>(&scheduler::current().loop());
+  if (!b)
+    throw std::logic_error("coronet: the current scheduler's event loop is not an I/O backend");
+  return *b;
 }
 
 io_backend& adopt(io_handle& h, native_handle_type fd, io_handle::kind type) {

@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <system_error>
 
+#include "coronet/detail/io_backend.hpp"
 #include "coronet/error.hpp"
 
 namespace coronet::detail {
@@ -17,7 +18,7 @@ constexpr std::size_t max_step = 0x7ffff000;
 
 read_some_with_fds_awaiter::read_some_with_fds_awaiter(stream& s, std::span<std::byte> buf,
                                                        received_fds& out)
-    : op_awaiter(s.backend()), s_(s), out_(out) {
+    : op_awaiter(stream_access::backend(s)), s_(s), out_(out) {
   iov_.iov_base = buf.data();
   iov_.iov_len = buf.size() < max_step ? buf.size() : max_step;
 }
@@ -33,7 +34,7 @@ void read_some_with_fds_awaiter::start() {
   msg_.msg_iovlen = 1;
   msg_.msg_control = control_;
   msg_.msg_controllen = sizeof control_;
-  static_cast<io_backend*>(loop_)->recvmsg(op_, s_.handle(), &msg_);
+  stream_access::backend(s_).recvmsg(op_, stream_access::handle(s_), &msg_);
   // Only now: a start that throws never reached the kernel, and its control buffer holds nothing.
   started_ = true;
 }
@@ -78,7 +79,7 @@ std::size_t read_some_with_fds_awaiter::await_resume() {
 
 write_all_with_fd_awaiter::write_all_with_fd_awaiter(stream& s, std::span<const std::byte> buf,
                                                      int fd)
-    : op_awaiter(s.backend()), s_(s), buf_(buf), fd_(fd) {
+    : op_awaiter(stream_access::backend(s)), s_(s), buf_(buf), fd_(fd) {
   if (buf.empty())
     throw std::invalid_argument("write_all_with_fd: a descriptor needs at least one byte");
 }
@@ -90,10 +91,11 @@ void write_all_with_fd_awaiter::start() {
 }
 
 void write_all_with_fd_awaiter::submit() {
-  auto* b = static_cast<io_backend*>(loop_);
+  io_backend& b = stream_access::backend(s_);
+  io_handle& h = stream_access::handle(s_);
   auto rest = buf_.subspan(done_);
   if (done_ > 0) {  // the descriptor went with the first bytes
-    b->send(op_, s_.handle(), rest.data(), rest.size());
+    b.write_some(op_, h, rest.data(), rest.size());
     return;
   }
   iov_.iov_base = const_cast<std::byte*>(rest.data());
@@ -109,7 +111,7 @@ void write_all_with_fd_awaiter::submit() {
   c->cmsg_type = SCM_RIGHTS;
   c->cmsg_len = CMSG_LEN(sizeof(int));
   std::memcpy(CMSG_DATA(c), &fd_, sizeof fd_);
-  b->sendmsg(op_, s_.handle(), &msg_);
+  b.sendmsg(op_, h, &msg_);
 }
 
 // The completion path: go on with the rest, or resume the coroutine when done, failed or

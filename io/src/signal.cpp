@@ -7,18 +7,18 @@
 #include <csignal>
 #include <vector>
 
+#include "coronet/detail/io_awaiter.hpp"
 #include "coronet/detail/io_backend.hpp"
-#include "coronet/detail/op_awaiter.hpp"
 #include "coronet/error.hpp"
 
 namespace coronet {
 namespace {
 
-class read_awaiter : public detail::op_awaiter<read_awaiter> {
+class read_awaiter : public detail::io_awaiter<read_awaiter> {
  public:
   read_awaiter(detail::io_backend& b, detail::io_handle& h, void* buf, std::size_t len)
-      : op_awaiter(b), h_(h), buf_(buf), len_(len) {}
-  void start() { static_cast<detail::io_backend*>(loop_)->read(op_, h_, buf_, len_); }
+      : io_awaiter(b), h_(h), buf_(buf), len_(len) {}
+  void start() { backend_.read_some(op_, h_, buf_, len_); }
   int await_resume() noexcept { return result(); }
 
  private:
@@ -49,7 +49,7 @@ task<int> wait_for_signal(std::vector<int> signals) {
     throw_errno(err, "wait_for_signal: signalfd");
   }
   detail::io_handle h;
-  detail::io_backend& b = detail::adopt(h, fd);
+  detail::io_backend& b = detail::adopt(h, fd, detail::io_handle::kind::stream);
   handle_guard g{b, h};
   signalfd_siginfo info{};
   for (;;) {

@@ -12,17 +12,17 @@
 #include <cstring>
 #include <utility>
 
-#include "coronet/detail/op_awaiter.hpp"
+#include "coronet/detail/io_awaiter.hpp"
 #include "coronet/error.hpp"
 #include "coronet/timer.hpp"
 
 namespace coronet::detail {
 namespace {
 
-class accept_awaiter : public op_awaiter<accept_awaiter> {
+class accept_awaiter : public io_awaiter<accept_awaiter> {
  public:
   accept_awaiter(io_backend& b, io_handle& h, socket_address& peer)
-      : op_awaiter(b), h_(h), peer_(peer) {}
+      : io_awaiter(b), h_(h), peer_(peer) {}
   // Destroyed with a connection accepted but never handed out (the awaiting coroutine was
   // destroyed, or the accept won a race with its cancellation): close it rather than leak it.
   ~accept_awaiter() {
@@ -32,7 +32,7 @@ class accept_awaiter : public op_awaiter<accept_awaiter> {
   void start() {
     started_ = true;
     *peer_.size_ptr() = socket_address::capacity();
-    static_cast<io_backend*>(loop_)->accept(op_, h_, peer_.native(), peer_.size_ptr());
+    backend_.accept(op_, h_, peer_.native(), peer_.size_ptr());
   }
   int await_resume() noexcept {
     taken_ = true;
@@ -46,11 +46,11 @@ class accept_awaiter : public op_awaiter<accept_awaiter> {
   bool taken_ = false;
 };
 
-class connect_awaiter : public op_awaiter<connect_awaiter> {
+class connect_awaiter : public io_awaiter<connect_awaiter> {
  public:
   connect_awaiter(io_backend& b, io_handle& h, const socket_address& addr)
-      : op_awaiter(b), h_(h), addr_(addr) {}
-  void start() { static_cast<io_backend*>(loop_)->connect(op_, h_, addr_.native(), addr_.size()); }
+      : io_awaiter(b), h_(h), addr_(addr) {}
+  void start() { backend_.connect(op_, h_, addr_.native(), addr_.size()); }
   int await_resume() noexcept { return result(); }
 
  private:
@@ -180,7 +180,7 @@ task<stream> connect_to(socket_address addr) {
     throw_errno(err, "connect " + addr.to_string() + ": socket");
   }
   stream s(fd, addr);
-  const int r = co_await connect_awaiter(s.backend(), s.handle(), addr);
+  const int r = co_await connect_awaiter(stream_access::backend(s), stream_access::handle(s), addr);
   if (r < 0) throw_errno(-r, "connect " + addr.to_string());
   co_return s;
 }

@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <utility>
 
+#include "coronet/detail/io_backend.hpp"
 #include "coronet/error.hpp"
 
 namespace coronet {
@@ -25,15 +26,19 @@ std::string stream_context(const stream& s, std::string_view verb) {
   return r;
 }
 
+io_handle& stream_access::handle(stream& s) noexcept {
+  return s.handle_;
+}
+
+io_backend& stream_access::backend(stream& s) noexcept {
+  return *s.backend_;
+}
+
 read_some_awaiter::read_some_awaiter(stream& s, std::span<std::byte> buf)
-    : op_awaiter(s.backend()), s_(s), buf_(buf) {}
+    : op_awaiter(stream_access::backend(s)), s_(s), b_(stream_access::backend(s)), buf_(buf) {}
 
 void read_some_awaiter::start() {
-  auto* b = static_cast<io_backend*>(loop_);
-  if (s_.is_pipe())
-    b->read(op_, s_.handle(), buf_.data(), buf_.size());
-  else
-    b->recv(op_, s_.handle(), buf_.data(), buf_.size());
+  b_.read_some(op_, stream_access::handle(s_), buf_.data(), buf_.size());
 }
 
 std::size_t read_some_awaiter::await_resume() {
@@ -42,34 +47,35 @@ std::size_t read_some_awaiter::await_resume() {
   return std::size_t(r);
 }
 
-receive_awaiter::receive_awaiter(stream& s) : op_awaiter(s.backend()), s_(s) {}
+receive_awaiter::receive_awaiter(stream& s)
+    : op_awaiter(stream_access::backend(s)), s_(s), b_(stream_access::backend(s)) {}
 
 // A buffer still held here was lent for an operation whose result never reached the caller:
 // the awaiting coroutine was destroyed (the base destructor has waited for the kernel by now)
 // or await_resume threw.
 receive_awaiter::~receive_awaiter() {
   settle();  // before giving back a buffer the kernel may still fill
-  // Through loop_, not s_: at shutdown the stream may be gone before this frame is destroyed.
-  if (buf_.data) static_cast<io_backend*>(loop_)->give_back(std::exchange(buf_, {}));
+  // Through b_, not s_: at shutdown the stream may be gone before this frame is destroyed.
+  if (buf_.data) b_.give_back(std::exchange(buf_, {}));
 }
 
 void receive_awaiter::start() {
-  s_.backend().recv_lent(op_, s_.handle(), buf_);
+  b_.recv_lent(op_, stream_access::handle(s_), buf_);
 }
 
 received receive_awaiter::await_resume() {
   const int r = result();
   if (r <= 0) {
-    if (buf_.data) s_.backend().give_back(std::exchange(buf_, {}));
+    if (buf_.data) b_.give_back(std::exchange(buf_, {}));
     if (r < 0) throw_errno(-r, stream_context(s_, "read"));
     return {};
   }
-  return received(s_.backend(), std::exchange(buf_, {}), std::size_t(r));
+  return received(b_, std::exchange(buf_, {}), std::size_t(r));
 }
 
 template <bool Write>
 transfer_all_awaiter<Write>::transfer_all_awaiter(stream& s, buffer buf)
-    : base(s.backend()), s_(s), buf_(buf) {}
+    : base(stream_access::backend(s)), s_(s), b_(stream_access::backend(s)), buf_(buf) {}
 
 template <bool Write>
 void transfer_all_awaiter<Write>::start() {
@@ -80,19 +86,11 @@ void transfer_all_awaiter<Write>::start() {
 
 template <bool Write>
 void transfer_all_awaiter<Write>::submit() {
-  auto* b = static_cast<io_backend*>(this->loop_);
   auto rest = buf_.subspan(done_);
-  if constexpr (Write) {
-    if (s_.is_pipe())
-      b->write(this->op_, s_.handle(), rest.data(), rest.size());
-    else
-      b->send(this->op_, s_.handle(), rest.data(), rest.size());
-  } else {
-    if (s_.is_pipe())
-      b->read(this->op_, s_.handle(), rest.data(), rest.size());
-    else
-      b->recv(this->op_, s_.handle(), rest.data(), rest.size());
-  }
+  if constexpr (Write)
+    b_.write_some(this->op_, stream_access::handle(s_), rest.data(), rest.size());
+  else
+    b_.read_some(this->op_, stream_access::handle(s_), rest.data(), rest.size());
 }
 
 // Runs in the backend's completion path: go on with the rest of the buffer, or hand the

@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <utility>
 
+#include "coronet/detail/io_backend.hpp"
 #include "coronet/error.hpp"
 #include "pidfd.hpp"
 

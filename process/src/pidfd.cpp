@@ -63,7 +63,7 @@ void reap_blocking(pid_t pid) noexcept {
 }
 
 void pidfd_readable::start() {
-  static_cast<coronet::detail::io_backend*>(loop_)->poll(op_, h_, POLLIN);
+  backend_.poll(op_, h_, POLLIN);
 }
 
 }  // namespace coronet::process::detail

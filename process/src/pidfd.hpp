@@ -7,8 +7,8 @@
 
 #include <optional>
 
+#include "coronet/detail/io_awaiter.hpp"
 #include "coronet/detail/io_backend.hpp"
-#include "coronet/detail/op_awaiter.hpp"
 #include "coronet/process/exit_status.hpp"
 
 namespace coronet::process::detail {
@@ -26,10 +26,10 @@ std::optional<exit_status> try_reap(pid_t pid, int pidfd, int& err) noexcept;
 void reap_blocking(pid_t pid) noexcept;
 
 // co_await pidfd_readable(b, h): the poll's result (POLLIN once the process has exited).
-class pidfd_readable : public coronet::detail::op_awaiter<pidfd_readable> {
+class pidfd_readable : public coronet::detail::io_awaiter<pidfd_readable> {
  public:
   pidfd_readable(coronet::detail::io_backend& b, coronet::detail::io_handle& h)
-      : op_awaiter(b), h_(h) {}
+      : io_awaiter(b), h_(h) {}
   void start();
   int await_resume() noexcept { return result(); }
 

@@ -14,6 +14,7 @@
 #include <map>
 #include <utility>
 
+#include "coronet/detail/io_backend.hpp"
 #include "coronet/error.hpp"
 #include "pidfd.hpp"
 

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "coronet/core.hpp"
+#include "coronet/detail/io_backend.hpp"
 #include "coronet/io.hpp"
 #include "io_test_support.hpp"
 

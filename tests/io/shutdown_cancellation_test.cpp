@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "coronet/core.hpp"
+#include "coronet/detail/io_backend.hpp"
 #include "coronet/io.hpp"
 #include "io_test_support.hpp"
 

@@ -20,7 +20,7 @@
 #include <string>
 #include <string_view>
 
-#include "coronet/detail/io_backend.hpp"
+#include "coronet/detail/io_handle.hpp"
 #include "coronet/stream.hpp"
 #include "coronet/task.hpp"
 

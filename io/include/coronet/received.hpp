@@ -20,7 +20,6 @@
 namespace coronet {
 
 namespace detail {
-class io_backend;
 
 // A buffer lent by a backend: `id` says where it goes back (a provided-buffer ring slot, or the
 // backend's block pool); `capacity` is its size, of which a receive filled a prefix.
@@ -29,13 +28,23 @@ struct lent_buffer {
   std::uint32_t capacity = 0;
   std::uint32_t id = 0;
 };
+
+// Where a `received` returns its buffer: the backend that lent it. All that `received` needs to
+// know of a backend.
+class buffer_lender {
+ public:
+  virtual void give_back(const lent_buffer& b) noexcept = 0;
+
+ protected:
+  ~buffer_lender() = default;
+};
+
+class receive_awaiter;
 }  // namespace detail
 
 class received {
  public:
   received() noexcept = default;
-  received(detail::io_backend& owner, detail::lent_buffer buf, std::size_t size) noexcept
-      : owner_(&owner), buf_(buf), begin_(buf.data), size_(size) {}
   received(received&& o) noexcept
       : owner_(std::exchange(o.owner_, nullptr)),
         buf_(o.buf_),
@@ -75,7 +84,11 @@ class received {
   void release() noexcept;
 
  private:
-  detail::io_backend* owner_ = nullptr;
+  friend class detail::receive_awaiter;  // the one maker of a non-empty `received`
+  received(detail::buffer_lender& owner, detail::lent_buffer buf, std::size_t size) noexcept
+      : owner_(&owner), buf_(buf), begin_(buf.data), size_(size) {}
+
+  detail::buffer_lender* owner_ = nullptr;
   detail::lent_buffer buf_;
   const std::byte* begin_ = nullptr;
   std::size_t size_ = 0;

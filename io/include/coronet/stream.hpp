@@ -24,7 +24,7 @@
 #include <string_view>
 #include <utility>
 
-#include "coronet/detail/io_backend.hpp"
+#include "coronet/detail/io_handle.hpp"
 #include "coronet/detail/op_awaiter.hpp"
 #include "coronet/received.hpp"
 #include "coronet/socket_address.hpp"
@@ -43,6 +43,13 @@ namespace detail {
 // Where an operation on `s` reports its errors: "read 127.0.0.1:8888".
 std::string stream_context(const stream& s, std::string_view verb);
 
+// io's own sources reach a stream's descriptor and backend through here (the awaiters, connect,
+// descriptor passing); users see neither.
+struct stream_access {
+  static io_handle& handle(stream& s) noexcept;
+  static io_backend& backend(stream& s) noexcept;
+};
+
 class read_some_awaiter : public op_awaiter<read_some_awaiter> {
  public:
   read_some_awaiter(stream& s, std::span<std::byte> buf);
@@ -51,6 +58,7 @@ class read_some_awaiter : public op_awaiter<read_some_awaiter> {
 
  private:
   stream& s_;
+  io_backend& b_;
   std::span<std::byte> buf_;
 };
 
@@ -63,6 +71,7 @@ class receive_awaiter : public op_awaiter<receive_awaiter> {
 
  private:
   stream& s_;
+  io_backend& b_;  // the stream may be gone when a destroyed coroutine gives the buffer back
   lent_buffer buf_;
 };
 
@@ -82,6 +91,7 @@ class transfer_all_awaiter : public op_awaiter<transfer_all_awaiter<Write>> {
   static void on_step(operation* op) noexcept;
   void submit();
   stream& s_;
+  io_backend& b_;
   buffer buf_;
   std::size_t done_ = 0;
 };
@@ -142,11 +152,8 @@ class stream {
   bool is_pipe() const noexcept { return pipe_; }
   const std::string& pipe_name() const noexcept { return pipe_name_; }
 
-  // For the backend awaiters.
-  detail::io_handle& handle() noexcept { return handle_; }
-  detail::io_backend& backend() const noexcept { return *backend_; }
-
  private:
+  friend struct detail::stream_access;
 #ifdef _WIN32
   // A named pipe instance that is already under the backend (it waited there for its client).
   friend class pipe::listener;

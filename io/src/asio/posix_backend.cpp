@@ -31,6 +31,7 @@
 #include <system_error>
 #include <utility>
 
+#include "../block_pool.hpp"
 #include "asio_loop.hpp"
 
 namespace coronet::detail {
@@ -299,32 +300,40 @@ class asio_backend final : public asio_loop {
     start(op, h, wait_type::wait_write, call);
   }
 
-  void recv(operation& op, io_handle& h, void* buf, std::size_t len) override {
-    start(op, h, wait_type::wait_read, recv_call{h.fd, buf, clamp_len(len)});
+  void read_some(operation& op, io_handle& h, void* buf, std::size_t len) override {
+    if (h.type == io_handle::kind::socket)
+      start(op, h, wait_type::wait_read, recv_call{h.fd, buf, clamp_len(len)});
+    else
+      start(op, h, wait_type::wait_read, read_call{h.fd, buf, clamp_len(len)});
+  }
+
+  void write_some(operation& op, io_handle& h, const void* buf, std::size_t len) override {
+    if (h.type == io_handle::kind::socket)
+      start(op, h, wait_type::wait_write, send_call{h.fd, buf, clamp_len(len)});
+    else
+      start(op, h, wait_type::wait_write, write_call{h.fd, buf, clamp_len(len)});
   }
 
   // receive(): a block is taken only when the socket is readable, and given back if the recv
-  // still would block, so a connection waiting for its peer holds no buffer here either.
-  bool lends_on_arrival() const noexcept override { return true; }
+  // still would block, so a connection waiting for its peer holds no buffer here either. Other
+  // descriptors (pipes) read into a block taken up front.
   void recv_lent(operation& op, io_handle& h, lent_buffer& out) override {
-    if (h.type != io_handle::kind::socket) {
-      io_backend::recv_lent(op, h, out);
+    if (h.type == io_handle::kind::socket) {
+      start(op, h, wait_type::wait_read, lent_recv_call{this, h.fd, &out});
       return;
     }
-    start(op, h, wait_type::wait_read, lent_recv_call{this, h.fd, &out});
+    out = pool_.take();
+    try {
+      read_some(op, h, out.data, out.capacity);
+    } catch (...) {
+      pool_.give_back(std::exchange(out, {}).data);
+      throw;
+    }
   }
-
-  void send(operation& op, io_handle& h, const void* buf, std::size_t len) override {
-    start(op, h, wait_type::wait_write, send_call{h.fd, buf, clamp_len(len)});
+  void give_back(const lent_buffer& b) noexcept override {
+    if (b.data) pool_.give_back(b.data);
   }
-
-  void read(operation& op, io_handle& h, void* buf, std::size_t len) override {
-    start(op, h, wait_type::wait_read, read_call{h.fd, buf, clamp_len(len)});
-  }
-
-  void write(operation& op, io_handle& h, const void* buf, std::size_t len) override {
-    start(op, h, wait_type::wait_write, write_call{h.fd, buf, clamp_len(len)});
-  }
+  lending_stats lending() const noexcept override { return {pool_.out(), true}; }
 
   void sendmsg(operation& op, io_handle& h, const msghdr* msg) override {
     start(op, h, wait_type::wait_write, sendmsg_call{h.fd, msg});
@@ -458,13 +467,13 @@ class asio_backend final : public asio_loop {
     int operator()() const noexcept {
       if (!out->data) {
         try {
-          *out = self->take_block();
+          *out = self->pool_.take();
         } catch (...) {
           return -ENOMEM;
         }
       }
       const int r = recv_call{fd, out->data, out->capacity}();
-      if (r == would_block) self->return_block(std::exchange(*out, {}).data);
+      if (r == would_block) self->pool_.give_back(std::exchange(*out, {}).data);
       return r;
     }
   };
@@ -484,6 +493,8 @@ class asio_backend final : public asio_loop {
       }
     }
   }
+
+  block_pool pool_;
 };
 
 }  // namespace

@@ -34,6 +34,7 @@
 #include <optional>
 #include <utility>
 
+#include "../block_pool.hpp"
 #include "asio_loop.hpp"
 #include "coronet/error.hpp"
 
@@ -208,7 +209,37 @@ class windows_backend final : public asio_loop {
     }
   }
 
-  void recv(operation& op, io_handle& h, void* buf, std::size_t len) override {
+  void read_some(operation& op, io_handle& h, void* buf, std::size_t len) override {
+    if (h.type == io_handle::kind::socket)
+      recv(op, h, buf, len);
+    else
+      read(op, h, buf, len);
+  }
+
+  void write_some(operation& op, io_handle& h, const void* buf, std::size_t len) override {
+    if (h.type == io_handle::kind::socket)
+      send(op, h, buf, len);
+    else
+      write(op, h, buf, len);
+  }
+
+  // receive(): IOCP completes into the buffer it was given, so the block is taken up front.
+  void recv_lent(operation& op, io_handle& h, lent_buffer& out) override {
+    out = pool_.take();
+    try {
+      read_some(op, h, out.data, out.capacity);
+    } catch (...) {
+      pool_.give_back(std::exchange(out, {}).data);
+      throw;
+    }
+  }
+  void give_back(const lent_buffer& b) noexcept override {
+    if (b.data) pool_.give_back(b.data);
+  }
+  lending_stats lending() const noexcept override { return {pool_.out(), false}; }
+
+ private:
+  void recv(operation& op, io_handle& h, void* buf, std::size_t len) {
     win_object* o = object_for(op, h, io_handle::kind::socket);
     if (!o) return;
     const auto s = static_cast<SOCKET>(h.fd);
@@ -220,7 +251,7 @@ class windows_backend final : public asio_loop {
     });
   }
 
-  void send(operation& op, io_handle& h, const void* buf, std::size_t len) override {
+  void send(operation& op, io_handle& h, const void* buf, std::size_t len) {
     win_object* o = object_for(op, h, io_handle::kind::socket);
     if (!o) return;
     const auto s = static_cast<SOCKET>(h.fd);
@@ -231,7 +262,7 @@ class windows_backend final : public asio_loop {
     });
   }
 
-  void read(operation& op, io_handle& h, void* buf, std::size_t len) override {
+  void read(operation& op, io_handle& h, void* buf, std::size_t len) {
     win_object* o = object_for(op, h, io_handle::kind::stream);
     if (!o) return;
     const HANDLE f = o->native();
@@ -241,7 +272,7 @@ class windows_backend final : public asio_loop {
     });
   }
 
-  void write(operation& op, io_handle& h, const void* buf, std::size_t len) override {
+  void write(operation& op, io_handle& h, const void* buf, std::size_t len) {
     win_object* o = object_for(op, h, io_handle::kind::stream);
     if (!o) return;
     const HANDLE f = o->native();
@@ -251,6 +282,7 @@ class windows_backend final : public asio_loop {
     });
   }
 
+ public:
   void accept_pipe(operation& op, io_handle& h) override {
     win_object* o = object_for(op, h, io_handle::kind::stream);
     if (!o) return;
@@ -411,6 +443,8 @@ class windows_backend final : public asio_loop {
     if (o->sock) o->sock->cancel(ec);
     if (o->object) o->object->cancel(ec);
   }
+
+  block_pool pool_;
 };
 
 }  // namespace

@@ -2,7 +2,7 @@
 
 #include <sys/mman.h>
 
-namespace coronet::detail {
+namespace coronet::detail::uring {
 namespace {
 
 constexpr std::size_t entries_bytes = sizeof(io_uring_buf) * buffer_ring::k_entries;
@@ -62,4 +62,4 @@ void buffer_ring::recycle(unsigned id) noexcept {
   ++available_;
 }
 
-}  // namespace coronet::detail
+}  // namespace coronet::detail::uring

@@ -9,7 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 
-namespace coronet::detail {
+namespace coronet::detail::uring {
 
 class buffer_ring {
  public:
@@ -45,4 +45,4 @@ class buffer_ring {
   unsigned available_ = 0;
 };
 
-}  // namespace coronet::detail
+}  // namespace coronet::detail::uring

@@ -11,7 +11,8 @@
 #include <cstdio>
 #include <utility>
 
-#include "coronet/detail/op_awaiter.hpp"
+#include "coronet/detail/io_backend.hpp"
+#include "coronet/detail/io_awaiter.hpp"
 #include "coronet/detail/wide.hpp"
 #include "coronet/error.hpp"
 #include "coronet/timer.hpp"
@@ -21,10 +22,10 @@ namespace {
 
 constexpr std::string_view prefix = R"(\\.\pipe\)";
 
-class connect_pipe_awaiter : public detail::op_awaiter<connect_pipe_awaiter> {
+class connect_pipe_awaiter : public detail::io_awaiter<connect_pipe_awaiter> {
  public:
-  connect_pipe_awaiter(detail::io_backend& b, detail::io_handle& h) : op_awaiter(b), h_(h) {}
-  void start() { static_cast<detail::io_backend*>(loop_)->accept_pipe(op_, h_); }
+  connect_pipe_awaiter(detail::io_backend& b, detail::io_handle& h) : io_awaiter(b), h_(h) {}
+  void start() { backend_.accept_pipe(op_, h_); }
   int await_resume() noexcept { return result(); }
 
  private:

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <utility>
 
+#include "coronet/detail/io_backend.hpp"
 #include "coronet/error.hpp"
 #include "process_exit.hpp"
 

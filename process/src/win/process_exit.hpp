@@ -5,18 +5,18 @@
 #include <optional>
 
 #include "coronet/detail/io_backend.hpp"
-#include "coronet/detail/op_awaiter.hpp"
+#include "coronet/detail/io_awaiter.hpp"
 #include "coronet/process/exit_status.hpp"
 
 namespace coronet::process::detail {
 
 // co_await process_exit(b, h): 0 once the process has ended, -ECANCELED when the wait is
 // cancelled or the handle closed.
-class process_exit : public coronet::detail::op_awaiter<process_exit> {
+class process_exit : public coronet::detail::io_awaiter<process_exit> {
  public:
   process_exit(coronet::detail::io_backend& b, coronet::detail::io_handle& h)
-      : op_awaiter(b), h_(h) {}
-  void start() { static_cast<coronet::detail::io_backend*>(loop_)->poll(op_, h_, 0); }
+      : io_awaiter(b), h_(h) {}
+  void start() { backend_.poll(op_, h_, 0); }
   int await_resume() noexcept { return result(); }
 
  private:

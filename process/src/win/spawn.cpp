@@ -19,6 +19,7 @@
 #include <utility>
 #include <vector>
 
+#include "coronet/detail/io_backend.hpp"
 #include "child_pipe.hpp"
 #include "command_line.hpp"
 #include "coronet/error.hpp"

@@ -22,10 +22,14 @@ struct operation {
   bool cancel_requested = false;
   // The awaiter that owns this record, for on_complete functions.
   void* owner = nullptr;
-  // Backend-private: what the backend needs to cancel or finish this operation, and room for
-  // a small argument that must outlive submission (io_uring's timeout timespec).
+  // Backend-private, typed by the backend that started the operation: `backend_data` names what
+  // it needs to finish or cancel it (io_uring: the kind of operation; Asio: the descriptor
+  // object), and `backend_scratch` is room for the small state that kind keeps between
+  // submission and completion, constructed there as a typed object by that kind's own code (a
+  // timeout's timespec, a zero-copy send's progress, where a read waiting on a multishot receive
+  // wants its bytes).
   void* backend_data = nullptr;
-  alignas(8) unsigned char backend_scratch[16];
+  alignas(8) unsigned char backend_scratch[24];
 };
 
 }  // namespace coronet::detail

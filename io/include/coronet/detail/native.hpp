@@ -1,10 +1,7 @@
 // What differs between POSIX and Windows at the bottom of io/: the socket headers, the type of a
 // native handle, closing one, and reading the last socket error as an errno value.
 //
-// Windows: a native handle is a SOCKET or a HANDLE (a named pipe, a process). Both are
-// pointer-sized, and both use all-ones as "invalid" (INVALID_SOCKET, INVALID_HANDLE_VALUE), which
-// is -1 as a signed integer; kernel handles keep 32 significant bits (so that 32- and 64-bit
-// processes can share them), so `>= 0` tells an open one on both systems.
+// The handle type itself is in coronet/native_handle.hpp, which needs no system header.
 //
 // Errors: coronet reports errno values on every system (generic_category), so that one check
 // (`e.code() == std::errc::connection_refused`) works everywhere. Windows error codes (WSA*,
@@ -20,14 +17,9 @@
 
 #include <cstdint>
 
-namespace coronet {
+#include "coronet/native_handle.hpp"
 
-#ifdef _WIN32
-using native_handle_type = std::intptr_t;
-#else
-using native_handle_type = int;
-#endif
-inline constexpr native_handle_type invalid_native_handle = -1;
+namespace coronet {
 
 namespace detail {
 

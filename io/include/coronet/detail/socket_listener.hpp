@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "coronet/detail/io_backend.hpp"
+#include "coronet/detail/io_handle.hpp"
 #include "coronet/socket_address.hpp"
 #include "coronet/stream.hpp"
 #include "coronet/task.hpp"

@@ -27,7 +27,7 @@
 #include <optional>
 #include <string>
 
-#include "coronet/detail/io_backend.hpp"
+#include "coronet/detail/io_handle.hpp"
 #include "coronet/process/channel.hpp"
 #include "coronet/process/exit_status.hpp"
 #include "coronet/stream.hpp"

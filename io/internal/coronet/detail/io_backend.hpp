@@ -3,43 +3,28 @@
 // whose completion record `op` the caller keeps alive, at a fixed address, until the backend has
 // called event_loop::complete on it. Results are what the syscall would return: >= 0, or -errno.
 //
-// Three implementations: io/uring (Linux, completion-based, liburing), io/asio/posix_backend
-// (readiness-based, Boost.Asio on epoll: the Linux fallback) and io/asio/windows_backend
-// (completion-based, Boost.Asio's IOCP). The readiness backend retries the syscall when the
-// descriptor is ready, so all look the same from above: short reads and writes are normal and
-// handled by callers.
+// Three implementations, each in its own folder: io/src/uring (Linux, completion-based,
+// liburing), io/src/asio/posix_backend (readiness-based, Boost.Asio on epoll: the Linux
+// fallback) and io/src/asio/windows_backend (completion-based, Boost.Asio's IOCP). The readiness
+// backend retries the syscall when the descriptor is ready, so all look the same from above:
+// short reads and writes are normal and handled by callers.
+//
+// This header is io's own (io/internal, never installed): stream, listener and child hold an
+// io_handle and a pointer to their backend, and only io/ and process/ sources call through it.
 #pragma once
 
 #include <cstddef>
-#include <cstdint>
 #include <memory>
-#include <vector>
 
 #include "coronet/detail/event_loop.hpp"
+#include "coronet/detail/io_handle.hpp"
 #include "coronet/detail/native.hpp"
 #include "coronet/detail/operation.hpp"
 #include "coronet/received.hpp"
 
 namespace coronet::detail {
 
-// A descriptor (Windows: a SOCKET or HANDLE) under a backend. `impl` is the backend's
-// per-descriptor state (none for io_uring; the Asio descriptor object for Asio).
-struct io_handle {
-  enum class kind : unsigned char {
-    socket,    // recv/send (and accept/connect)
-    stream,    // read/write: a pipe end, a tty, a signalfd
-    waitable,  // Windows only: a process handle, whose poll() waits until it is signalled
-  };
-  native_handle_type fd = invalid_native_handle;
-  void* impl = nullptr;
-  kind type = kind::socket;
-  // A listening socket shared with other processes (cluster workers in shared mode): accept one
-  // connection per accept() call. A standing multishot accept would take connections while this
-  // process is busy, which the kernel would otherwise hand to an idle sibling.
-  bool accept_one_at_a_time = false;
-};
-
-class io_backend : public event_loop {
+class io_backend : public event_loop, public buffer_lender {
  public:
   // Put a descriptor that coronet created (socket, accept, socketpair) under this backend;
   // sets the blocking mode the backend needs. Takes ownership of h.fd: if it throws, it has
@@ -51,12 +36,11 @@ class io_backend : public event_loop {
   // accept4(SOCK_CLOEXEC); the new descriptor is not yet open()ed. addr/len may be null.
   virtual void accept(operation& op, io_handle& h, sockaddr* addr, socklen_t* len) = 0;
   virtual void connect(operation& op, io_handle& h, const sockaddr* addr, socklen_t len) = 0;
-  // Socket receive and send (send never raises SIGPIPE).
-  virtual void recv(operation& op, io_handle& h, void* buf, std::size_t len) = 0;
-  virtual void send(operation& op, io_handle& h, const void* buf, std::size_t len) = 0;
-  // Any descriptor: pipes, signalfd, eventfd.
-  virtual void read(operation& op, io_handle& h, void* buf, std::size_t len) = 0;
-  virtual void write(operation& op, io_handle& h, const void* buf, std::size_t len) = 0;
+  // Read or write some bytes: recv/send on a kind::socket handle (send never raises SIGPIPE),
+  // read/write on any other kind (pipes, signalfd, eventfd). The backend picks by `h.type`, so
+  // nobody above the seam asks which kind a descriptor is.
+  virtual void read_some(operation& op, io_handle& h, void* buf, std::size_t len) = 0;
+  virtual void write_some(operation& op, io_handle& h, const void* buf, std::size_t len) = 0;
   // Wait for readiness (POLLIN/POLLOUT...); the result is the ready events among those asked
   // for, plus POLLERR/POLLHUP/POLLNVAL, as poll(2) reports them. Windows: only for a
   // kind::waitable handle, and `events` is ignored: completes with 0 once it is signalled.
@@ -79,42 +63,26 @@ class io_backend : public event_loop {
   // Receive into a buffer the backend lends (stream::receive): completes with the byte count
   // (0: end of stream) or -errno. `out`, which the caller keeps at a fixed address like `op`,
   // names the lent buffer once op completes; whatever the result, the caller gives back a
-  // buffer `out` holds. The io_uring backend lends from a provided-buffer ring that the kernel
-  // draws from only when data arrives, served by one multishot receive per stream; the base
-  // version takes a block from a pool first and receives into it with recv().
-  virtual void recv_lent(operation& op, io_handle& h, lent_buffer& out);
-  // A buffer recv_lent() lent comes back (the `received` holding it was released).
-  virtual void give_back(const lent_buffer& b) noexcept;
+  // buffer `out` holds (buffer_lender::give_back). The io_uring backend lends from a
+  // provided-buffer ring that the kernel draws from only when data arrives; the others lend
+  // blocks of a block_pool (io/src/block_pool.hpp).
+  virtual void recv_lent(operation& op, io_handle& h, lent_buffer& out) = 0;
 
-  // Whether accept() is served by a multishot accept (io_uring, kernel >= 5.19). Informational.
-  virtual bool multishot_accept() const noexcept {
-    return false;
+  // For tests and diagnostics: buffers lent out now (held by `received` objects, queued for a
+  // reader, or, unless lent on arrival, under a pending receive), and whether recv_lent() waits
+  // without holding a buffer (io_uring's ring; the epoll backend, which takes a block only once
+  // the socket is readable).
+  struct lending_stats {
+    std::size_t lent = 0;
+    bool on_arrival = false;
+  };
+  virtual lending_stats lending() const noexcept = 0;
+  std::size_t buffers_lent() const noexcept {
+    return lending().lent;
   }
-  // Whether recv_lent() waits without holding a buffer (io_uring with provided-buffer rings,
-  // and the epoll backend, which takes a block only once the socket is readable).
-  virtual bool lends_on_arrival() const noexcept {
-    return false;
+  bool lends_on_arrival() const noexcept {
+    return lending().on_arrival;
   }
-  // Buffers lent out now: held by `received` objects, queued for a reader, or (when
-  // !lends_on_arrival()) under a pending receive. For tests and diagnostics.
-  virtual std::size_t buffers_lent() const noexcept {
-    return blocks_out_;
-  }
-
-  ~io_backend() override;
-
- protected:
-  // Blocks of k_block_size for the base recv_lent (and the io_uring backend when its ring is
-  // empty or unavailable). Freed blocks are kept for reuse, up to k_pool_keep of them.
-  static constexpr std::uint32_t k_block_size = 16384;
-  static constexpr std::uint32_t k_pool_id = 0xffffffffu;  // lent_buffer::id of pool blocks
-  lent_buffer take_block();
-  void return_block(std::byte* p) noexcept;
-
- private:
-  static constexpr std::size_t k_pool_keep = 64;
-  std::vector<std::byte*> free_blocks_;
-  std::size_t blocks_out_ = 0;
 };
 
 // Constructors of the two backends; each throws std::system_error when it cannot start.
@@ -130,7 +98,9 @@ std::unique_ptr<io_backend> make_asio_backend();
 // knob with which tests run on a tiny ring (e.g. 4:8), where queues fill up all the time.
 std::unique_ptr<io_backend> make_backend();
 
-// The backend of the current scheduler.
+// The backend of the current scheduler. Checked, not assumed: a scheduler made with some other
+// event_loop (core/ allows it) throws std::logic_error here instead of being misread. Awaiters
+// never downcast their loop: they keep the io_backend they were started on.
 io_backend& current_backend();
 
 // Put `fd` under the current scheduler's backend as `h` and return that backend; on failure
