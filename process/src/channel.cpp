@@ -34,24 +34,6 @@
 namespace coronet::process {
 
 namespace {
-class channel_category_impl : public std::error_category {
- public:
-  const char* name() const noexcept override { return "coronet.channel"; }
-  std::string message(int e) const override {
-    switch (static_cast<channel_error>(e)) {
-      case channel_error::bad_message:
-        return "bad message";
-      case channel_error::message_too_long:
-        return "message too long";
-      case channel_error::closed:
-        return "channel closed";
-      case channel_error::handle_lost:
-        return "the handle did not reach the peer";
-    }
-    return "unknown channel error";
-  }
-};
-
 // Enough of a bad line to recognise it in an error message, without control characters.
 std::string excerpt(std::string_view line) {
   constexpr std::size_t max = 60;
@@ -104,11 +86,6 @@ bool any_double(Value& root, F f) {
   return false;
 }
 }  // namespace
-
-const std::error_category& channel_category() noexcept {
-  static const channel_category_impl c;
-  return c;
-}
 
 namespace detail {
 
