@@ -6,26 +6,22 @@
 #include <sys/stat.h>
 #endif
 
-#include <algorithm>
 #include <cerrno>
-#include <cmath>
 #include <cstdint>
-#include <cstring>
 #include <deque>
 #include <exception>
 #include <memory>
 #include <optional>
 #include <string>
 #include <utility>
-#include <vector>
 
 #include <boost/json/object.hpp>
-#include <boost/json/parser.hpp>
-#include <boost/json/serializer.hpp>
 
 #include "coronet/cancellation.hpp"
 #include "coronet/detail/event.hpp"
 #include "coronet/error.hpp"
+#include "json_text.hpp"
+#include "line_reader.hpp"
 #include "line_writer.hpp"
 #ifndef _WIN32
 #include "coronet/detail/descriptor_passing.hpp"
@@ -34,18 +30,6 @@
 namespace coronet::process {
 
 namespace {
-// Enough of a bad line to recognise it in an error message, without control characters.
-std::string excerpt(std::string_view line) {
-  constexpr std::size_t max = 60;
-  std::string r;
-  for (char c : line.substr(0, max)) r += (static_cast<unsigned char>(c) < 0x20) ? '?' : c;
-  if (line.size() > max) r += "...";
-  return r;
-}
-
-// Reads come in chunks of at least this much free space.
-constexpr std::size_t read_chunk = 64 * 1024;
-
 // Node's handle protocol: the receiver's answers, and how often a sender tries again after a
 // NODE_HANDLE_NACK (MAX_HANDLE_RETRANSMISSIONS in lib/internal/child_process.js).
 constexpr std::string_view nack_line = "{\"cmd\":\"NODE_HANDLE_NACK\"}\n";
@@ -66,25 +50,6 @@ const boost::json::string* internal_cmd(const boost::json::value& v) {
   return &cmd->get_string();
 }
 
-// Calls `f` on each double in `root` until it returns true; iterative, as a value may nest
-// deeper than the stack would allow recursion.
-template <class Value, class F>
-bool any_double(Value& root, F f) {
-  if (!root.is_structured()) return root.is_double() && f(root);
-  std::vector<Value*> todo{&root};
-  while (!todo.empty()) {
-    Value& v = *todo.back();
-    todo.pop_back();
-    if (v.is_double()) {
-      if (f(v)) return true;
-    } else if (auto* a = v.if_array()) {
-      for (auto& e : *a) todo.push_back(&e);
-    } else if (auto* o = v.if_object()) {
-      for (auto& kv : *o) todo.push_back(&kv.value());
-    }
-  }
-  return false;
-}
 }  // namespace
 
 namespace detail {
@@ -113,32 +78,14 @@ struct inbound {
 // Behind a pointer so that a channel can move (into a child, out of parent_channel) while
 // nothing is pending, and so that the buffer and the send lock stay private.
 struct channel_state {
-  channel_state(stream st, std::size_t max) : s(std::move(st)), max_message(max) {
-    make_parser(channel::default_max_depth);
-  }
-
-  // Boost.JSON takes its limits at construction.
-  void make_parser(std::size_t depth) {
-    boost::json::parse_options po;
-    po.max_depth = depth;
-    parser.emplace(boost::json::storage_ptr(), po);
-    max_depth = depth;
-  }
+  channel_state(stream st, std::size_t max_message, std::size_t max_depth)
+      : s(std::move(st)), input(max_message), text(max_depth) {}
 
   stream s;
-  std::size_t max_message;
-  std::size_t max_depth = 0;
+  line_reader input;
+  json_text text;
   line_writer writer;
-  // Each send serialises into `line` (reused, so a send allocates nothing for its text) and the
-  // writer copies it into its outbox before the next send can run.
-  boost::json::serializer serializer;
-  std::string line;
-  std::optional<boost::json::parser> parser;
 
-  // Received bytes: [begin, end) are unconsumed; [begin, scanned) hold no '\n'.
-  std::unique_ptr<char[]> buf;
-  std::size_t capacity = 0, begin = 0, end = 0, scanned = 0;
-  bool discarding = false;    // dropping the rest of an oversized line
   bool end_of_input = false;  // the peer closed
   bool disconnected = false;  // disconnect() on this side
 
@@ -168,106 +115,6 @@ struct channel_state {
     } catch (...) {
       // Only the ready queue's allocation can fail; a waiter then waits for the next change.
     }
-  }
-
-  // At least read_chunk free bytes after `end`, moving the unconsumed bytes to the front.
-  void make_room() {
-    if (begin > 0) {
-      std::memmove(buf.get(), buf.get() + begin, end - begin);
-      end -= begin;
-      scanned -= begin;
-      begin = 0;
-    }
-    if (capacity - end >= read_chunk) return;
-    std::size_t cap = capacity ? capacity * 2 : 2 * read_chunk;
-    while (cap - end < read_chunk) cap *= 2;
-    auto bigger = std::make_unique<char[]>(cap);
-    if (end) std::memcpy(bigger.get(), buf.get(), end);
-    buf = std::move(bigger);
-    capacity = cap;
-  }
-
-  // `message` as one line with its '\n', in `line`.
-  std::string_view serialize(const boost::json::value& message) {
-    // JSON has no Infinity or NaN, yet Boost.JSON writes them so (and reads 1e400 as infinity):
-    // the peer's JSON.parse would throw on the line (found by tests/fuzz/ipc_channel_fuzz).
-    // Sent as null, as JSON.stringify does.
-    std::optional<boost::json::value> finite;
-    const boost::json::value* v = &message;
-    if (any_double(message,
-                   [](const boost::json::value& d) { return !std::isfinite(d.get_double()); })) {
-      finite.emplace(message);
-      any_double(*finite, [](boost::json::value& d) {
-        if (!std::isfinite(d.get_double())) d = nullptr;
-        return false;
-      });
-      v = &*finite;
-    }
-    serializer.reset(v);
-    std::size_t n = 0;
-    while (!serializer.done()) {
-      if (line.size() - n < 4096) line.resize(std::max(2 * line.size(), n + 4096));
-      n += serializer.read(line.data() + n, line.size() - n - 1).size();  // room for the '\n'
-    }
-    line[n++] = '\n';
-    return std::string_view(line.data(), n);
-  }
-
-  // The next complete line, if one is buffered (without its '\n').
-  std::optional<std::string_view> take_line() {
-    const void* nl =
-        end > scanned ? std::memchr(buf.get() + scanned, '\n', end - scanned) : nullptr;
-    if (!nl) {
-      scanned = end;
-      return std::nullopt;
-    }
-    const std::size_t line_end = std::size_t(static_cast<const char*>(nl) - buf.get());
-    std::string_view line(buf.get() + begin, line_end - begin);
-    begin = scanned = line_end + 1;
-    if (begin == end) begin = scanned = end = 0;
-    return line;
-  }
-
-  // The next complete line within the size limit, or nullopt when none is complete yet. Throws
-  // message_too_long for a line over the limit (once), whose rest is then skipped as it comes.
-  std::optional<std::string_view> next_line() {
-    while (buf) {
-      std::optional<std::string_view> l = take_line();
-      if (!l) break;
-      if (discarding) {  // the end of an oversized line already reported
-        discarding = false;
-        continue;
-      }
-      if (l->size() > max_message)
-        throw_error(channel_error::message_too_long,
-                    "channel receive: a line of " + std::to_string(l->size()) +
-                        " bytes is over the limit of " + std::to_string(max_message));
-      return l;
-    }
-    if (!buf) return std::nullopt;
-    if (end - begin > max_message) {
-      const std::size_t so_far = end - begin;
-      begin = scanned = end = 0;  // drop it, and what follows up to its '\n'
-      if (!discarding) {
-        discarding = true;
-        throw_error(channel_error::message_too_long,
-                    "channel receive: a line of more than " + std::to_string(so_far) +
-                        " bytes is over the limit of " + std::to_string(max_message));
-      }
-    } else if (discarding) {
-      begin = scanned = end = 0;
-    }
-    return std::nullopt;
-  }
-
-  boost::json::value parse(std::string_view l) {
-    boost::json::error_code ec;
-    parser->reset();
-    parser->write(l.data(), l.size(), ec);
-    if (ec)
-      throw_error(channel_error::bad_message,
-                  "channel receive: bad message (" + ec.message() + "): " + excerpt(l));
-    return parser->release();
   }
 };
 
@@ -339,7 +186,7 @@ task<> write_line(channel_state* state, std::string_view text, boost::json::valu
       turn t(st);
       co_await wait_for_turn(st, t);
     }
-    text = st.serialize(message);
+    text = st.text.serialize(message);
   }
 #ifndef _WIN32
   line_writer::ticket ticket = st.writer.enqueue(text, std::move(fd));
@@ -349,7 +196,7 @@ task<> write_line(channel_state* state, std::string_view text, boost::json::valu
   using outcome = line_writer::outcome;
   const outcome o = co_await ticket;  // the line is in the writer's outbox now
   // Keep the serialising buffer for the next send, but not the memory of a rare huge message.
-  if (plain_send && st.line.size() > (std::size_t(1) << 20)) std::string().swap(st.line);
+  if (plain_send) st.text.trim();
   switch (o) {
     case outcome::written:
       co_return;
@@ -399,8 +246,7 @@ task<> write_answer(channel_state& st, std::string_view line) {
 // Reads more bytes (and the descriptors that come with them) into the buffer. At the end of
 // input sets end_of_input; after disconnect() returns with `disconnected` set.
 task<> read_more(channel_state& st) {
-  st.make_room();
-  std::span<char> room(st.buf.get() + st.end, st.capacity - st.end);
+  std::span<char> room = st.input.room();
   std::size_t n = 0;
   std::error_code failure;
   try {
@@ -430,7 +276,7 @@ task<> read_more(channel_state& st) {
     st.end_of_input = true;
     st.notify();  // a handle sender waiting for an answer that cannot come any more
   }
-  st.end += n;
+  st.input.commit(n);
 }
 
 #ifndef _WIN32
@@ -532,7 +378,7 @@ message output_of(inbound& m, message*) {
 // Holding the read role: handles one line. The program's message, or nullopt for a line of
 // Node's that was handled here. Throws channel_error::bad_message for a line that is not JSON.
 task<std::optional<inbound>> dispatch(channel_state& st, std::string_view line) {
-  boost::json::value v = st.parse(line);
+  boost::json::value v = st.text.parse(line);
   if (!internal_cmd(v)) co_return inbound(std::move(v));
   std::optional<inbound> m = co_await dispatch_internal(st, std::move(v));
   co_return m;
@@ -559,8 +405,8 @@ task<std::optional<Out>> receive_as(channel_state* state) {
   }
   read_role role(st);
   for (;;) {
-    while (std::optional<std::string_view> line = st.next_line()) {
-      boost::json::value v = st.parse(*line);
+    while (std::optional<std::string_view> line = st.input.next_line()) {
+      boost::json::value v = st.text.parse(*line);
       if (!internal_cmd(v)) {
         if constexpr (std::is_same_v<Out, boost::json::value>) {
           co_return std::optional<Out>(std::move(v));  // the common case: one move, no more
@@ -590,7 +436,7 @@ task<> pump(channel_state& st, std::uint64_t answers) {
     for (;;) {
       std::optional<std::string_view> line;
       try {
-        line = st.next_line();
+        line = st.input.next_line();
       } catch (const std::system_error&) {
         st.backlog.push_back(inbound::failure(std::current_exception()));
         continue;
@@ -640,7 +486,7 @@ std::string handle_line(channel_state& st, boost::json::value message, std::stri
   envelope["type"] = type;
   envelope["msg"] = std::move(message);
   const boost::json::value v = std::move(envelope);
-  return std::string(st.serialize(v));
+  return std::string(st.text.serialize(v));
 }
 #endif
 
@@ -649,7 +495,8 @@ std::string handle_line(channel_state& st, boost::json::value message, std::stri
 
 channel::channel() noexcept = default;
 channel::channel(stream s, std::size_t max_message)
-    : state_(std::make_unique<detail::channel_state>(std::move(s), max_message)) {}
+    : state_(
+          std::make_unique<detail::channel_state>(std::move(s), max_message, default_max_depth)) {}
 channel::channel(channel&&) noexcept = default;
 channel& channel::operator=(channel&&) noexcept = default;
 channel::~channel() = default;
@@ -658,16 +505,16 @@ bool channel::is_connected() const noexcept {
   return state_ && !state_->disconnected && !state_->end_of_input;
 }
 std::size_t channel::max_message() const noexcept {
-  return state_ ? state_->max_message : default_max_message;
+  return state_ ? state_->input.max_message() : default_max_message;
 }
 void channel::set_max_message(std::size_t bytes) noexcept {
-  if (state_) state_->max_message = bytes;
+  if (state_) state_->input.set_max_message(bytes);
 }
 std::size_t channel::max_depth() const noexcept {
-  return state_ ? state_->max_depth : default_max_depth;
+  return state_ ? state_->text.max_depth() : default_max_depth;
 }
 void channel::set_max_depth(std::size_t depth) {
-  if (state_) state_->make_parser(depth);
+  if (state_) state_->text.set_max_depth(depth);
 }
 
 void channel::disconnect() noexcept {
