@@ -2,8 +2,6 @@
 
 #ifndef _WIN32
 #include <fcntl.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
 #endif
 
 #include <cerrno>
@@ -25,6 +23,7 @@
 #include "line_writer.hpp"
 #ifndef _WIN32
 #include "coronet/detail/descriptor_passing.hpp"
+#include "handle_conversion.hpp"
 #endif
 
 namespace coronet::process {
@@ -278,43 +277,6 @@ task<> read_more(channel_state& st) {
   }
   st.input.commit(n);
 }
-
-#ifndef _WIN32
-// A received descriptor as the handle it is: a listening socket as a listener of its family, a
-// connected one as a stream, a pipe as a pipe stream. Anything else is closed (an empty handle).
-process::handle make_handle(coronet::detail::unique_fd fd) {
-  struct stat info {};
-  if (::fstat(fd.get(), &info) != 0) return {};
-  if (S_ISFIFO(info.st_mode)) return stream::from_pipe(fd.release(), "received pipe");
-  if (!S_ISSOCK(info.st_mode)) return {};
-  int listening = 0;
-  socklen_t len = sizeof listening;
-  if (::getsockopt(fd.get(), SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) != 0) return {};
-  socket_address local;
-  *local.size_ptr() = socket_address::capacity();
-  if (::getsockname(fd.get(), local.native(), local.size_ptr()) != 0) return {};
-  if (listening) {
-    if (local.is_unix()) return unix::listener::from_native(fd.release());
-    if (local.is_ip()) return tcp::listener::from_native(fd.release());
-    return {};
-  }
-  socket_address peer;
-  *peer.size_ptr() = socket_address::capacity();
-  if (::getpeername(fd.get(), peer.native(), peer.size_ptr()) != 0) peer = socket_address();
-  return stream(fd.release(), peer);
-}
-
-int native_of(const process::handle& h) noexcept {
-  return std::visit(
-      [](const auto& x) -> int {
-        if constexpr (std::is_same_v<std::decay_t<decltype(x)>, std::monostate>)
-          return -1;
-        else
-          return x.native_handle();
-      },
-      h);
-}
-#endif
 
 // Holding the read role: acts on one of Node's internal messages (internal_cmd(v) is set). Returns
 // the program's message when it carried one (a handle's); the answer to a handle is written
