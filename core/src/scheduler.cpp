@@ -1,8 +1,9 @@
 #include "coronet/scheduler.hpp"
 
 #include <mutex>
-
 #include <stdexcept>
+
+#include "coronet/detail/event_loop.hpp"
 #include "coronet/error.hpp"
 
 namespace coronet {
@@ -121,6 +122,10 @@ void scheduler::run_ready() {
 
 void scheduler::poll() {
   loop_->run_once(ready_.empty() && !remote_->nonempty.load(std::memory_order_acquire));
+}
+
+std::string_view scheduler::backend_name() const noexcept {
+  return loop_->name();
 }
 
 }  // namespace coronet

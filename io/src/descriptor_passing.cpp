@@ -24,7 +24,7 @@ read_some_with_fds_awaiter::read_some_with_fds_awaiter(stream& s, std::span<std:
 }
 
 read_some_with_fds_awaiter::~read_some_with_fds_awaiter() {
-  if (op_.pending) loop_->cancel_and_wait(op_);
+  if (op_.pending) cancel_and_wait(*loop_, op_);
   collect(nullptr);
 }
 

@@ -26,7 +26,7 @@ class accept_awaiter : public io_awaiter<accept_awaiter> {
   // Destroyed with a connection accepted but never handed out (the awaiting coroutine was
   // destroyed, or the accept won a race with its cancellation): close it rather than leak it.
   ~accept_awaiter() {
-    if (op_.pending) loop_->cancel_and_wait(op_);
+    if (op_.pending) cancel_and_wait(*loop_, op_);
     if (started_ && !taken_ && !op_.pending && op_.result >= 0) close_native(op_.result);
   }
   void start() {

@@ -2,7 +2,10 @@
 #   1. cmake --install <coronet build> --prefix <work>/prefix
 #   2. configure consumer/ with CMAKE_PREFIX_PATH=<work>/prefix and check that it found coronet
 #      there (not in /usr/local or a package registry)
-#   3. build it, with the first ```cpp example of README.md as a second program (built only: it
+#   3. check what a user's translation unit sees: <coronet/coronet.hpp> must not pull in the
+#      backend machinery (the seam, the loop's interface, the system socket layer of Windows,
+#      liburing, Asio), and the seam's header must not be installed at all
+#   4. build it, with the first ```cpp example of README.md as a second program (built only: it
 #      is a server that runs until stopped), and run it, once with the default backend and once
 #      with CORONET_BACKEND=asio
 cmake_minimum_required(VERSION 3.25)
@@ -35,6 +38,36 @@ if(CONFIG)
   set(config_args --config ${CONFIG})
 endif()
 step("install coronet" ${CMAKE_COMMAND} --install ${CORONET_BINARY_DIR} --prefix ${prefix} ${config_args})
+
+# What a user's translation unit includes, as the compiler reports it (-H: one line per header,
+# dots for depth). The machinery below stream, listener and scheduler is declared there, never
+# defined: a user can neither depend on it nor be slowed down by it.
+if(EXISTS ${prefix}/include/coronet/detail/io_backend.hpp)
+  message(FATAL_ERROR "install test: the backend seam (coronet/detail/io_backend.hpp) is installed")
+endif()
+if(CXX_COMPILER_ID MATCHES "GNU|Clang")
+  file(WRITE ${WORK_DIR}/include_graph.cpp "#include <coronet/coronet.hpp>\n")
+  separate_arguments(flags UNIX_COMMAND "${CXX_FLAGS}")
+  execute_process(
+    COMMAND ${CXX_COMPILER} ${flags} -std=c++20 -H -fsyntax-only -I${prefix}/include
+            ${WORK_DIR}/include_graph.cpp
+    RESULT_VARIABLE rc ERROR_VARIABLE graph OUTPUT_QUIET)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "install test: <coronet/coronet.hpp> alone does not compile:\n${graph}")
+  endif()
+  foreach(machinery coronet/detail/io_backend\\.hpp coronet/detail/event_loop\\.hpp
+                    coronet/detail/native\\.hpp coronet/detail/socket_listener\\.hpp
+                    liburing winsock2\\.h windows\\.h boost/asio)
+    if(graph MATCHES "[^\n]*${machinery}[^\n]*")
+      message(FATAL_ERROR "install test: <coronet/coronet.hpp> includes ${CMAKE_MATCH_0}")
+    endif()
+  endforeach()
+  string(REGEX MATCHALL "coronet/[a-z_/]+\\.hpp" seen "${graph}")
+  list(REMOVE_DUPLICATES seen)
+  list(LENGTH seen count)
+  message(STATUS "install test: <coronet/coronet.hpp> includes ${count} coronet headers, none of "
+                 "the backend's")
+endif()
 
 # The README's example: from the line after the first ```cpp to the next ```.
 set(readme_args)

@@ -17,7 +17,6 @@
 #include <string_view>
 #include <vector>
 
-#include "coronet/detail/event_loop.hpp"
 #include "coronet/task.hpp"
 
 namespace coronet {
@@ -30,6 +29,9 @@ struct detached_node {
   std::coroutine_handle<> frame;
 };
 struct remote_queue;
+// The backend's loop (core/include/coronet/detail/event_loop.hpp): declared only, so that a
+// program that uses the scheduler does not see the backend interface.
+class event_loop;
 }  // namespace detail
 
 // A handle other threads keep to post work to a scheduler. Copyable, and safe to use after the
@@ -89,7 +91,7 @@ class scheduler {
 
   detail::event_loop& loop() noexcept { return *loop_; }
   // Which backend runs this scheduler: "io_uring" or "asio".
-  std::string_view backend_name() const noexcept { return loop_->name(); }
+  std::string_view backend_name() const noexcept;
 
   // For spawn(): frames the scheduler destroys at shutdown if they have not finished.
   void link_detached(detail::detached_node& n) noexcept;

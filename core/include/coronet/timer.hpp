@@ -16,11 +16,14 @@
 namespace coronet {
 
 namespace detail {
+// event_loop::timeout, out of line (see op_awaiter.hpp).
+void start_timeout(event_loop& loop, operation& op, std::chrono::steady_clock::time_point deadline);
+
 class sleep_awaiter : public op_awaiter<sleep_awaiter> {
  public:
   explicit sleep_awaiter(std::chrono::steady_clock::time_point deadline)
       : op_awaiter(scheduler::current().loop()), deadline_(deadline) {}
-  void start() { loop_->timeout(op_, deadline_); }
+  void start() { start_timeout(*loop_, op_, deadline_); }
   void await_resume() {
     if (int r = result(); r < 0) throw_errno(-r, "sleep");
   }

@@ -10,7 +10,14 @@
 #include <string>
 #include <string_view>
 
-#include "coronet/detail/native.hpp"
+#ifdef _WIN32
+// The two names the address API uses, declared without <winsock2.h>, which a user's program
+// including coronet does not get. ws2tcpip.h's own typedef of socklen_t is the same type.
+struct sockaddr;
+typedef int socklen_t;
+#else
+#include <sys/socket.h>
+#endif
 
 namespace coronet {
 
@@ -27,9 +34,10 @@ class socket_address {
   static socket_address unix_path(std::string_view path);
   static socket_address from_native(const sockaddr* sa, socklen_t len) noexcept;
 
-  int family() const noexcept { return storage_.ss_family; }
-  bool is_ip() const noexcept { return family() == AF_INET || family() == AF_INET6; }
-  bool is_unix() const noexcept { return family() == AF_UNIX; }
+  // AF_INET, AF_INET6, AF_UNIX, or AF_UNSPEC for an empty address.
+  int family() const noexcept;
+  bool is_ip() const noexcept;
+  bool is_unix() const noexcept;
   // IP only: the port, and the address without the port.
   std::uint16_t port() const noexcept;
   std::string host() const;
@@ -38,16 +46,18 @@ class socket_address {
 
   std::string to_string() const;
 
-  const sockaddr* native() const noexcept { return reinterpret_cast<const sockaddr*>(&storage_); }
-  sockaddr* native() noexcept { return reinterpret_cast<sockaddr*>(&storage_); }
+  const sockaddr* native() const noexcept { return reinterpret_cast<const sockaddr*>(storage_); }
+  sockaddr* native() noexcept { return reinterpret_cast<sockaddr*>(storage_); }
   socklen_t size() const noexcept { return len_; }
   socklen_t* size_ptr() noexcept { return &len_; }
-  static constexpr socklen_t capacity() noexcept { return sizeof(sockaddr_storage); }
+  static constexpr socklen_t capacity() noexcept { return sizeof storage_; }
 
   friend bool operator==(const socket_address& a, const socket_address& b) noexcept;
 
  private:
-  sockaddr_storage storage_;
+  // A sockaddr_storage (128 bytes, 8-aligned on every system coronet runs on; checked in the
+  // .cpp), as bytes so that this header needs no socket header of Windows.
+  alignas(8) unsigned char storage_[128];
   socklen_t len_;
 };
 

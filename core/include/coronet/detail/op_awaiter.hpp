@@ -9,10 +9,18 @@
 #include <type_traits>
 #include <utility>
 
-#include "coronet/detail/event_loop.hpp"
+#include "coronet/detail/operation.hpp"
 #include "coronet/detail/promise_base.hpp"
 
 namespace coronet::detail {
+
+// The loop (the backend's vtable) is declared only: an awaiter reaches it through these two,
+// out of line in core/src, so that users' code never sees the backend interface.
+class event_loop;
+// event_loop::cancel: ask the kernel to stop `op` (it still completes).
+void request_cancel(event_loop& loop, operation& op) noexcept;
+// event_loop::cancel_and_wait: cancel `op` and run the loop until the kernel is done with it.
+void cancel_and_wait(event_loop& loop, operation& op) noexcept;
 
 template <class Derived>
 class op_awaiter {
@@ -63,7 +71,7 @@ class op_awaiter {
   // no-op.
   void settle() noexcept {
     disarm();
-    if (op_.pending) loop_->cancel_and_wait(op_);
+    if (op_.pending) cancel_and_wait(*loop_, op_);
   }
 
   // The result as the caller should see it: a cancellation request that raced with a successful
@@ -81,7 +89,7 @@ class op_awaiter {
   static void cancel_thunk(void* self) noexcept {
     auto* me = static_cast<op_awaiter*>(self);
     me->op_.cancel_requested = true;
-    me->loop_->cancel(me->op_);
+    request_cancel(*me->loop_, me->op_);
   }
   void disarm() noexcept {
     if (promise_) std::exchange(promise_, nullptr)->disarm_cancel(this);
