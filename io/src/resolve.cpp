@@ -13,6 +13,7 @@
 #include <stop_token>
 #include <thread>
 
+#include "coronet/detail/native.hpp"  // getaddrinfo on Windows (ws2tcpip.h)
 #include "coronet/detail/promise_base.hpp"
 #include "coronet/error.hpp"
 #include "coronet/scheduler.hpp"

@@ -19,6 +19,8 @@
 #include <cstdlib>
 #include <system_error>
 
+#include "coronet/detail/native.hpp"  // from_windows_error, last_socket_error
+
 namespace coronet::http_test {
 namespace {
 
