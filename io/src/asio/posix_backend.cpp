@@ -108,21 +108,32 @@ struct shared_target {
   void finished() noexcept { group->done = true; }
 };
 
-// The syscalls. Each returns the operation's result, or would_block.
-struct accept_call {
-  int fd;
-  sockaddr* addr;
-  socklen_t* len;
+// One attempt of an operation: its syscall (a count or a descriptor, or -1 with errno), issued
+// again at once when a signal interrupts it, since EINTR says nothing about readiness. What comes
+// back is the operation's result or -errno, would_block meaning "wait for readiness and attempt
+// again". Most operations are one syscall made into an attempt; connect, poll and receive()
+// into a lent block add a step of their own around theirs.
+template <class Syscall>
+struct attempt {
+  Syscall syscall;
   int operator()() const noexcept {
     for (;;) {
-      int r = ::accept4(fd, addr, len, SOCK_CLOEXEC);
-      if (r >= 0) return r;
+      const auto r = syscall();
+      if (r >= 0) return static_cast<int>(r);
       if (errno != EINTR) return last_error();
     }
   }
 };
+template <class Syscall>
+attempt(Syscall) -> attempt<Syscall>;  // clang 14 deduces no aggregate templates by itself
 
-struct connect_call {
+auto recv_attempt(int fd, void* buf, std::size_t len) noexcept {
+  return attempt{[=] { return ::recv(fd, buf, len, MSG_DONTWAIT); }};
+}
+
+// Connect is not issued again like the others: after EINPROGRESS or EINTR the connection goes on
+// in the background, and what is attempted once the socket is writable is reading its outcome.
+struct connect_attempt {
   int fd;
   socklen_t len;
   bool in_progress = false;
@@ -147,92 +158,14 @@ struct connect_call {
   }
 };
 
-struct recv_call {
-  int fd;
-  void* buf;
-  std::size_t len;
-  int operator()() const noexcept {
-    for (;;) {
-      ssize_t r = ::recv(fd, buf, len, MSG_DONTWAIT);
-      if (r >= 0) return static_cast<int>(r);
-      if (errno != EINTR) return last_error();
-    }
-  }
-};
-
-struct send_call {
-  int fd;
-  const void* buf;
-  std::size_t len;
-  int operator()() const noexcept {
-    for (;;) {
-      ssize_t r = ::send(fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
-      if (r >= 0) return static_cast<int>(r);
-      if (errno != EINTR) return last_error();
-    }
-  }
-};
-
-struct read_call {
-  int fd;
-  void* buf;
-  std::size_t len;
-  int operator()() const noexcept {
-    for (;;) {
-      ssize_t r = ::read(fd, buf, len);
-      if (r >= 0) return static_cast<int>(r);
-      if (errno != EINTR) return last_error();
-    }
-  }
-};
-
-struct write_call {
-  int fd;
-  const void* buf;
-  std::size_t len;
-  int operator()() const noexcept {
-    for (;;) {
-      ssize_t r = ::write(fd, buf, len);
-      if (r >= 0) return static_cast<int>(r);
-      if (errno != EINTR) return last_error();
-    }
-  }
-};
-
-struct sendmsg_call {
-  int fd;
-  const msghdr* msg;
-  int operator()() const noexcept {
-    for (;;) {
-      ssize_t r = ::sendmsg(fd, msg, MSG_NOSIGNAL | MSG_DONTWAIT);
-      if (r >= 0) return static_cast<int>(r);
-      if (errno != EINTR) return last_error();
-    }
-  }
-};
-
-// A failed or would-block recvmsg installs no descriptor, so retrying on readiness never leaks.
-struct recvmsg_call {
-  int fd;
-  msghdr* msg;
-  int operator()() const noexcept {
-    for (;;) {
-      ssize_t r = ::recvmsg(fd, msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
-      if (r >= 0) return static_cast<int>(r);
-      if (errno != EINTR) return last_error();
-    }
-  }
-};
-
-struct poll_call {
+// Poll answers with the events that are ready, and "would block" when none is.
+struct poll_attempt {
   int fd;
   short events;
   int operator()() const noexcept {
     pollfd p{fd, events, 0};
-    int n;
-    do n = ::poll(&p, 1, 0);
-    while (n < 0 && errno == EINTR);
-    if (n < 0) return last_error();
+    const int n = attempt{[&p] { return ::poll(&p, 1, 0); }}();
+    if (n < 0) return n;
     // Like poll(2) and IORING_OP_POLL_ADD: the requested events plus error and hang-up.
     int ready = p.revents & (events | POLLERR | POLLHUP | POLLNVAL);
     return ready != 0 ? ready : would_block;
@@ -287,31 +220,36 @@ class asio_backend final : public asio_loop {
   }
 
   void accept(operation& op, io_handle& h, sockaddr* addr, socklen_t* len) override {
-    start(op, h, wait_type::wait_read, accept_call{h.fd, addr, len});
+    start(op, h, wait_type::wait_read,
+          attempt{[fd = h.fd, addr, len] { return ::accept4(fd, addr, len, SOCK_CLOEXEC); }});
   }
 
   void connect(operation& op, io_handle& h, const sockaddr* addr, socklen_t len) override {
-    connect_call call{h.fd, len, false, {}};
-    if (len > sizeof call.addr) {
+    connect_attempt perform{h.fd, len, false, {}};
+    if (len > sizeof perform.addr) {
       complete(op, -EINVAL);
       return;
     }
-    if (len != 0) std::memcpy(&call.addr, addr, len);
-    start(op, h, wait_type::wait_write, call);
+    if (len != 0) std::memcpy(&perform.addr, addr, len);
+    start(op, h, wait_type::wait_write, perform);
   }
 
   void read_some(operation& op, io_handle& h, void* buf, std::size_t len) override {
     if (h.type == io_handle::kind::socket)
-      start(op, h, wait_type::wait_read, recv_call{h.fd, buf, clamp_len(len)});
+      start(op, h, wait_type::wait_read, recv_attempt(h.fd, buf, clamp_len(len)));
     else
-      start(op, h, wait_type::wait_read, read_call{h.fd, buf, clamp_len(len)});
+      start(op, h, wait_type::wait_read,
+            attempt{[fd = h.fd, buf, n = clamp_len(len)] { return ::read(fd, buf, n); }});
   }
 
   void write_some(operation& op, io_handle& h, const void* buf, std::size_t len) override {
     if (h.type == io_handle::kind::socket)
-      start(op, h, wait_type::wait_write, send_call{h.fd, buf, clamp_len(len)});
+      start(op, h, wait_type::wait_write, attempt{[fd = h.fd, buf, n = clamp_len(len)] {
+              return ::send(fd, buf, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+            }});
     else
-      start(op, h, wait_type::wait_write, write_call{h.fd, buf, clamp_len(len)});
+      start(op, h, wait_type::wait_write,
+            attempt{[fd = h.fd, buf, n = clamp_len(len)] { return ::write(fd, buf, n); }});
   }
 
   // receive(): a block is taken only when the socket is readable, and given back if the recv
@@ -319,7 +257,7 @@ class asio_backend final : public asio_loop {
   // descriptors (pipes) read into a block taken up front.
   void recv_lent(operation& op, io_handle& h, lent_buffer& out) override {
     if (h.type == io_handle::kind::socket) {
-      start(op, h, wait_type::wait_read, lent_recv_call{this, h.fd, &out});
+      start(op, h, wait_type::wait_read, lent_recv_attempt{this, h.fd, &out});
       return;
     }
     out = pool_.take();
@@ -336,29 +274,22 @@ class asio_backend final : public asio_loop {
   lending_stats lending() const noexcept override { return {pool_.out(), true}; }
 
   void sendmsg(operation& op, io_handle& h, const msghdr* msg) override {
-    start(op, h, wait_type::wait_write, sendmsg_call{h.fd, msg});
+    start(op, h, wait_type::wait_write,
+          attempt{[fd = h.fd, msg] { return ::sendmsg(fd, msg, MSG_NOSIGNAL | MSG_DONTWAIT); }});
   }
 
+  // A failed or would-block recvmsg installs no descriptor, so attempting again on readiness
+  // never leaks.
   void recvmsg(operation& op, io_handle& h, msghdr* msg) override {
-    start(op, h, wait_type::wait_read, recvmsg_call{h.fd, msg});
+    start(op, h, wait_type::wait_read, attempt{[fd = h.fd, msg] {
+            return ::recvmsg(fd, msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+          }});
   }
 
   void poll(operation& op, io_handle& h, short events) override {
-    auto* d = static_cast<descriptor*>(h.impl);
-    if (!d) {
-      complete(op, -EBADF);
-      return;
-    }
-    poll_call call{h.fd, events};
-    int r = call();
-    if (r != would_block) {
-      complete(op, r);
-      return;
-    }
-    if (op.cancel_requested) {
-      complete(op, -ECANCELED);
-      return;
-    }
+    poll_attempt perform{h.fd, events};
+    descriptor* d = attempt_now(op, h, perform);
+    if (!d) return;
 
     const bool want_read = events & (POLLIN | POLLRDNORM | POLLRDBAND | POLLRDHUP);
     const bool want_write = events & (POLLOUT | POLLWRNORM | POLLWRBAND);
@@ -367,13 +298,12 @@ class asio_backend final : public asio_loop {
     const bool want_except = (events & POLLPRI) || (!want_read && !want_write);
     const int waits = want_read + want_write + want_except;
 
-    op.backend_data = static_cast<backend_object*>(d);
     if (waits == 1) {
       arm(d, single_target{&op},
           want_read    ? wait_type::wait_read
           : want_write ? wait_type::wait_write
                        : wait_type::wait_error,
-          call);
+          perform);
       return;
     }
     std::shared_ptr<poll_group> group;
@@ -385,30 +315,79 @@ class asio_backend final : public asio_loop {
     }
     // Each arm() finishes the operation itself (and marks the group done) if it cannot wait,
     // so a later one finds the group done and does nothing.
-    if (want_read) arm(d, shared_target{group}, wait_type::wait_read, call);
-    if (want_write && !group->done) arm(d, shared_target{group}, wait_type::wait_write, call);
-    if (want_except && !group->done) arm(d, shared_target{group}, wait_type::wait_error, call);
+    if (want_read) arm(d, shared_target{group}, wait_type::wait_read, perform);
+    if (want_write && !group->done) arm(d, shared_target{group}, wait_type::wait_write, perform);
+    if (want_except && !group->done) arm(d, shared_target{group}, wait_type::wait_error, perform);
   }
 
  private:
-  // One readiness wait of an operation: when it completes, retry the syscall or wait again.
-  template <class Target, class Call>
+  // The readiness loop every operation goes through: attempt the syscall now (`perform`, one
+  // attempt: a result, or would_block); while it would block, wait for the descriptor's
+  // readiness in direction `w` and attempt again. The operation completes exactly once, through
+  // complete() or finish(), with the first result that is not would_block, or -ECANCELED.
+  template <class Perform>
+  void start(operation& op, io_handle& h, wait_type w, Perform perform) {
+    if (descriptor* d = attempt_now(op, h, perform))
+      arm(d, single_target{&op}, w, std::move(perform));
+  }
+
+  // The first attempt, made before any wait: it settles most operations. Returns the descriptor
+  // to wait on if the attempt would block and the operation may wait (op.backend_data then
+  // points at it, for cancel()); otherwise completes the operation and returns null.
+  template <class Perform>
+  descriptor* attempt_now(operation& op, io_handle& h, Perform& perform) {
+    auto* d = static_cast<descriptor*>(h.impl);
+    if (!d) {
+      complete(op, -EBADF);
+      return nullptr;
+    }
+    const int r = perform();
+    if (r != would_block) {
+      complete(op, r);
+      return nullptr;
+    }
+    if (op.cancel_requested) {
+      complete(op, -ECANCELED);
+      return nullptr;
+    }
+    op.backend_data = static_cast<backend_object*>(d);
+    return d;
+  }
+
+  // Start one wait; if that fails (no memory), finish the operation with the error instead, so
+  // that a started operation always completes exactly once.
+  template <class Target, class Perform>
+  void arm(descriptor* d, Target target, wait_type w, Perform perform) noexcept {
+    Target t = target;
+    try {
+      d->sd.async_wait(w, wait_handler<Target, Perform>{this, descriptor_ref(d), std::move(target),
+                                                        w, std::move(perform)});
+    } catch (...) {
+      if (operation* op = t.get()) {
+        t.finished();
+        finish(*op, -ENOMEM);
+      }
+    }
+  }
+
+  // One readiness wait of an operation: when it completes, attempt again or wait again.
+  template <class Target, class Perform>
   struct wait_handler {
     asio_backend* self;
     descriptor_ref d;
     Target target;
     wait_type w;
-    Call call;
+    Perform perform;
 
     void operator()(const boost::system::error_code& ec) {
       operation* op = target.get();
       if (!op) return;  // another wait of the same poll finished it
       if (op->cancel_requested || d->closing) return done(*op, -ECANCELED);
       // operation_aborted here means another operation on this descriptor was cancelled, which
-      // cancels every wait on it. Try the syscall before waiting again: the reactor is
-      // edge-triggered, and an edge that came while no wait was queued will not come again.
+      // cancels every wait on it. Attempt before waiting again: the reactor is edge-triggered,
+      // and an edge that came while no wait was queued will not come again.
       if (ec && ec != asio::error::operation_aborted) return done(*op, to_result(ec));
-      int r = call();
+      int r = perform();
       if (r == would_block) return rearm(*op);
       done(*op, r);
     }
@@ -434,33 +413,8 @@ class asio_backend final : public asio_loop {
     }
   };
 
-  void cancel_io(operation&, backend_object* obj) noexcept override {
-    boost::system::error_code ec;
-    static_cast<descriptor*>(obj)->sd.cancel(ec);
-  }
-
-  // Try now; wait for readiness only if the syscall would block.
-  template <class Call>
-  void start(operation& op, io_handle& h, wait_type w, Call call) {
-    auto* d = static_cast<descriptor*>(h.impl);
-    if (!d) {
-      complete(op, -EBADF);
-      return;
-    }
-    int r = call();
-    if (r != would_block) {
-      complete(op, r);
-      return;
-    }
-    if (op.cancel_requested) {
-      complete(op, -ECANCELED);
-      return;
-    }
-    op.backend_data = static_cast<backend_object*>(d);
-    arm(d, single_target{&op}, w, std::move(call));
-  }
-
-  struct lent_recv_call {
+  // receive(): the block is taken at the attempt, so only once the socket is readable.
+  struct lent_recv_attempt {
     asio_backend* self;
     int fd;
     lent_buffer* out;
@@ -472,26 +426,15 @@ class asio_backend final : public asio_loop {
           return -ENOMEM;
         }
       }
-      const int r = recv_call{fd, out->data, out->capacity}();
+      const int r = recv_attempt(fd, out->data, out->capacity)();
       if (r == would_block) self->pool_.give_back(std::exchange(*out, {}).data);
       return r;
     }
   };
 
-  // Start one wait; if that fails (no memory), finish the operation with the error instead, so
-  // that a started operation always completes exactly once.
-  template <class Target, class Call>
-  void arm(descriptor* d, Target target, wait_type w, Call call) noexcept {
-    Target t = target;
-    try {
-      d->sd.async_wait(w, wait_handler<Target, Call>{this, descriptor_ref(d), std::move(target), w,
-                                                     std::move(call)});
-    } catch (...) {
-      if (operation* op = t.get()) {
-        t.finished();
-        finish(*op, -ENOMEM);
-      }
-    }
+  void cancel_io(operation&, backend_object* obj) noexcept override {
+    boost::system::error_code ec;
+    static_cast<descriptor*>(obj)->sd.cancel(ec);
   }
 
   block_pool pool_;
