@@ -5,9 +5,10 @@
 // the Asio handler, which run_once runs on the scheduler's thread.
 //
 // State:
-//   - per descriptor (io_handle::impl): a heap `descriptor` with the stream_descriptor and a
-//     `closing` flag, reference-counted by hand (one reference for the handle, one for each wait
-//     in flight), so that handlers still queued after close() find it alive and closing;
+//   - per descriptor (io_handle::impl): a `descriptor`, the descriptor_holder
+//     (descriptor_holder.hpp, shared with the Windows backend) of its stream_descriptor,
+//     reference-counted (one reference for the handle, one for each wait in flight), so that
+//     handlers still queued after close() find it alive and closing;
 //   - per timeout: a heap `timer_state` owned by its wait handler;
 //   - per operation: backend_data points at the descriptor or the timer state, both deriving from
 //     `backend_object`, whose kind tells cancel() which of the two it has.
@@ -33,6 +34,7 @@
 
 #include "../block_pool.hpp"
 #include "asio_loop.hpp"
+#include "descriptor_holder.hpp"
 
 namespace coronet::detail {
 namespace {
@@ -56,38 +58,7 @@ int to_result(const boost::system::error_code& ec) noexcept {
   return -EIO;
 }
 
-struct descriptor final : backend_object {
-  descriptor(asio::io_context& ctx, int fd) : backend_object(kind::io), sd(ctx, fd) {}
-  asio::posix::stream_descriptor sd;
-  // One for the io_handle until close(), one per wait in flight. Only the scheduler's thread
-  // touches it (handlers run there, and so does io_context destruction).
-  unsigned refs = 1;
-  bool closing = false;
-};
-
-void release(descriptor* d) noexcept {
-  if (--d->refs == 0) delete d;
-}
-
-// A counted reference to a descriptor, carried by each wait handler.
-class descriptor_ref {
- public:
-  explicit descriptor_ref(descriptor* d) noexcept : d_(d) { ++d_->refs; }
-  descriptor_ref(const descriptor_ref& o) noexcept : d_(o.d_) {
-    if (d_) ++d_->refs;
-  }
-  descriptor_ref(descriptor_ref&& o) noexcept : d_(std::exchange(o.d_, nullptr)) {}
-  descriptor_ref& operator=(const descriptor_ref&) = delete;
-  descriptor_ref& operator=(descriptor_ref&&) = delete;
-  ~descriptor_ref() {
-    if (d_) release(d_);
-  }
-  descriptor* operator->() const noexcept { return d_; }
-  descriptor& operator*() const noexcept { return *d_; }
-
- private:
-  descriptor* d_;
-};
+using descriptor = descriptor_holder<asio::posix::stream_descriptor>;
 
 // Which operation a wait handler finishes. Most operations wait on one direction; a poll for
 // several (POLLIN|POLLOUT) waits on each and the first to finish the operation wins.
@@ -203,15 +174,14 @@ class asio_backend final : public asio_loop {
   }
 
   void close(io_handle& h) noexcept override {
-    auto* d = static_cast<descriptor*>(h.impl);
-    if (d) {
-      d->closing = true;
-      boost::system::error_code ec;
+    if (auto* d = descriptor::of(h)) {
       // Deregisters from epoll, aborts every wait (their handlers see `closing` and complete
       // with -ECANCELED), closes the descriptor. Handlers already queued also see `closing`, so
       // none of them retries a syscall on a number the kernel may have handed out again.
-      d->sd.close(ec);
-      release(d);
+      d->close([](asio::posix::stream_descriptor& sd) noexcept {
+        boost::system::error_code ec;
+        sd.close(ec);
+      });
     } else if (h.fd >= 0) {
       ::close(h.fd);
     }
@@ -336,7 +306,7 @@ class asio_backend final : public asio_loop {
   // points at it, for cancel()); otherwise completes the operation and returns null.
   template <class Perform>
   descriptor* attempt_now(operation& op, io_handle& h, Perform& perform) {
-    auto* d = static_cast<descriptor*>(h.impl);
+    auto* d = descriptor::of(h);
     if (!d) {
       complete(op, -EBADF);
       return nullptr;
@@ -360,8 +330,9 @@ class asio_backend final : public asio_loop {
   void arm(descriptor* d, Target target, wait_type w, Perform perform) noexcept {
     Target t = target;
     try {
-      d->sd.async_wait(w, wait_handler<Target, Perform>{this, descriptor_ref(d), std::move(target),
-                                                        w, std::move(perform)});
+      d->object.async_wait(
+          w, wait_handler<Target, Perform>{this, descriptor::ref(d), std::move(target), w,
+                                           std::move(perform)});
     } catch (...) {
       if (operation* op = t.get()) {
         t.finished();
@@ -374,7 +345,7 @@ class asio_backend final : public asio_loop {
   template <class Target, class Perform>
   struct wait_handler {
     asio_backend* self;
-    descriptor_ref d;
+    descriptor::ref d;
     Target target;
     wait_type w;
     Perform perform;
@@ -402,7 +373,7 @@ class asio_backend final : public asio_loop {
       asio_backend* backend = self;
       Target t = target;
       try {
-        desc.sd.async_wait(w, std::move(*this));
+        desc.object.async_wait(w, std::move(*this));
       } catch (...) {
         // Only the handler's allocation can fail, before *this is moved from.
         if (t.get()) {
@@ -434,7 +405,7 @@ class asio_backend final : public asio_loop {
 
   void cancel_io(operation&, backend_object* obj) noexcept override {
     boost::system::error_code ec;
-    static_cast<descriptor*>(obj)->sd.cancel(ec);
+    static_cast<descriptor*>(obj)->object.cancel(ec);
   }
 
   block_pool pool_;
