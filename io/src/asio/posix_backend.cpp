@@ -1,8 +1,10 @@
-// The Boost.Asio backend: readiness-based (epoll on Linux). Every operation first tries its
-// syscall on the non-blocking descriptor; only when that would block does it wait for readiness
-// with stream_descriptor::async_wait and retry when the wait completes. Completions are reported
-// through event_loop::complete, inline when the first try settles the operation, otherwise from
-// the Asio handler, which run_once runs on the scheduler's thread.
+// The Boost.Asio backend: readiness-based (epoll on Linux). Every operation first makes its
+// attempt (its syscall on the non-blocking descriptor); only when that would block does it wait
+// for readiness with stream_descriptor::async_wait and attempt again when the wait completes.
+// That loop is written once for all operations (start, attempt_now, arm, wait_handler); an
+// operation only says what its attempt is. Completions are reported through
+// event_loop::complete, inline when the first attempt settles the operation, otherwise from the
+// Asio handler, which run_once runs on the scheduler's thread.
 //
 // State:
 //   - per descriptor (io_handle::impl): a `descriptor`, the descriptor_holder
