@@ -24,22 +24,19 @@ TEST(Backend, NameMatchesCoronetBackend) {
   EXPECT_EQ(running_backend(), expected);
 }
 
-TEST(Backend, EachBackendCanBeForced){{scoped_env env("CORONET_BACKEND", "asio");
-EXPECT_EQ(running_backend(), "asio");
-}  // namespace
+TEST(Backend, EachBackendCanBeForced) {
+  {
+    scoped_env env("CORONET_BACKEND", "asio");
+    EXPECT_EQ(running_backend(), "asio");
+  }
+  scoped_env env("CORONET_BACKEND", "uring");
 #ifdef _WIN32
-{
   // IOCP through Asio is the only Windows backend: asking for io_uring is an error.
-  scoped_env env("CORONET_BACKEND", "uring");
   EXPECT_THROW(running_backend(), std::invalid_argument);
-}
 #else
-{
-  scoped_env env("CORONET_BACKEND", "uring");
   EXPECT_EQ(running_backend(), "io_uring");
-}
 #endif
-}  // namespace coronet::test
+}
 
 TEST(Backend, DefaultIsOneOfTheTwo) {
   scoped_env env("CORONET_BACKEND", std::nullopt);

@@ -1,13 +1,16 @@
-// The Boost.Asio backend: readiness-based (epoll on Linux). Every operation first tries its
-// syscall on the non-blocking descriptor; only when that would block does it wait for readiness
-// with stream_descriptor::async_wait and retry when the wait completes. Completions are reported
-// through event_loop::complete, inline when the first try settles the operation, otherwise from
-// the Asio handler, which run_once runs on the scheduler's thread.
+// The Boost.Asio backend: readiness-based (epoll on Linux). Every operation first makes its
+// attempt (its syscall on the non-blocking descriptor); only when that would block does it wait
+// for readiness with stream_descriptor::async_wait and attempt again when the wait completes.
+// That loop is written once for all operations (start, attempt_now, arm, wait_handler); an
+// operation only says what its attempt is. Completions are reported through
+// event_loop::complete, inline when the first attempt settles the operation, otherwise from the
+// Asio handler, which run_once runs on the scheduler's thread.
 //
 // State:
-//   - per descriptor (io_handle::impl): a heap `descriptor` with the stream_descriptor and a
-//     `closing` flag, reference-counted by hand (one reference for the handle, one for each wait
-//     in flight), so that handlers still queued after close() find it alive and closing;
+//   - per descriptor (io_handle::impl): a `descriptor`, the descriptor_holder
+//     (descriptor_holder.hpp, shared with the Windows backend) of its stream_descriptor,
+//     reference-counted (one reference for the handle, one for each wait in flight), so that
+//     handlers still queued after close() find it alive and closing;
 //   - per timeout: a heap `timer_state` owned by its wait handler;
 //   - per operation: backend_data points at the descriptor or the timer state, both deriving from
 //     `backend_object`, whose kind tells cancel() which of the two it has.
@@ -33,6 +36,7 @@
 
 #include "../block_pool.hpp"
 #include "asio_loop.hpp"
+#include "descriptor_holder.hpp"
 
 namespace coronet::detail {
 namespace {
@@ -56,38 +60,7 @@ int to_result(const boost::system::error_code& ec) noexcept {
   return -EIO;
 }
 
-struct descriptor final : backend_object {
-  descriptor(asio::io_context& ctx, int fd) : backend_object(kind::io), sd(ctx, fd) {}
-  asio::posix::stream_descriptor sd;
-  // One for the io_handle until close(), one per wait in flight. Only the scheduler's thread
-  // touches it (handlers run there, and so does io_context destruction).
-  unsigned refs = 1;
-  bool closing = false;
-};
-
-void release(descriptor* d) noexcept {
-  if (--d->refs == 0) delete d;
-}
-
-// A counted reference to a descriptor, carried by each wait handler.
-class descriptor_ref {
- public:
-  explicit descriptor_ref(descriptor* d) noexcept : d_(d) { ++d_->refs; }
-  descriptor_ref(const descriptor_ref& o) noexcept : d_(o.d_) {
-    if (d_) ++d_->refs;
-  }
-  descriptor_ref(descriptor_ref&& o) noexcept : d_(std::exchange(o.d_, nullptr)) {}
-  descriptor_ref& operator=(const descriptor_ref&) = delete;
-  descriptor_ref& operator=(descriptor_ref&&) = delete;
-  ~descriptor_ref() {
-    if (d_) release(d_);
-  }
-  descriptor* operator->() const noexcept { return d_; }
-  descriptor& operator*() const noexcept { return *d_; }
-
- private:
-  descriptor* d_;
-};
+using descriptor = descriptor_holder<asio::posix::stream_descriptor>;
 
 // Which operation a wait handler finishes. Most operations wait on one direction; a poll for
 // several (POLLIN|POLLOUT) waits on each and the first to finish the operation wins.
@@ -108,21 +81,32 @@ struct shared_target {
   void finished() noexcept { group->done = true; }
 };
 
-// The syscalls. Each returns the operation's result, or would_block.
-struct accept_call {
-  int fd;
-  sockaddr* addr;
-  socklen_t* len;
+// One attempt of an operation: its syscall (a count or a descriptor, or -1 with errno), issued
+// again at once when a signal interrupts it, since EINTR says nothing about readiness. What comes
+// back is the operation's result or -errno, would_block meaning "wait for readiness and attempt
+// again". Most operations are one syscall made into an attempt; connect, poll and receive()
+// into a lent block add a step of their own around theirs.
+template <class Syscall>
+struct attempt {
+  Syscall syscall;
   int operator()() const noexcept {
     for (;;) {
-      int r = ::accept4(fd, addr, len, SOCK_CLOEXEC);
-      if (r >= 0) return r;
+      const auto r = syscall();
+      if (r >= 0) return static_cast<int>(r);
       if (errno != EINTR) return last_error();
     }
   }
 };
+template <class Syscall>
+attempt(Syscall) -> attempt<Syscall>;  // clang 14 deduces no aggregate templates by itself
 
-struct connect_call {
+auto recv_attempt(int fd, void* buf, std::size_t len) noexcept {
+  return attempt{[=] { return ::recv(fd, buf, len, MSG_DONTWAIT); }};
+}
+
+// Connect is not issued again like the others: after EINPROGRESS or EINTR the connection goes on
+// in the background, and what is attempted once the socket is writable is reading its outcome.
+struct connect_attempt {
   int fd;
   socklen_t len;
   bool in_progress = false;
@@ -147,92 +131,14 @@ struct connect_call {
   }
 };
 
-struct recv_call {
-  int fd;
-  void* buf;
-  std::size_t len;
-  int operator()() const noexcept {
-    for (;;) {
-      ssize_t r = ::recv(fd, buf, len, MSG_DONTWAIT);
-      if (r >= 0) return static_cast<int>(r);
-      if (errno != EINTR) return last_error();
-    }
-  }
-};
-
-struct send_call {
-  int fd;
-  const void* buf;
-  std::size_t len;
-  int operator()() const noexcept {
-    for (;;) {
-      ssize_t r = ::send(fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
-      if (r >= 0) return static_cast<int>(r);
-      if (errno != EINTR) return last_error();
-    }
-  }
-};
-
-struct read_call {
-  int fd;
-  void* buf;
-  std::size_t len;
-  int operator()() const noexcept {
-    for (;;) {
-      ssize_t r = ::read(fd, buf, len);
-      if (r >= 0) return static_cast<int>(r);
-      if (errno != EINTR) return last_error();
-    }
-  }
-};
-
-struct write_call {
-  int fd;
-  const void* buf;
-  std::size_t len;
-  int operator()() const noexcept {
-    for (;;) {
-      ssize_t r = ::write(fd, buf, len);
-      if (r >= 0) return static_cast<int>(r);
-      if (errno != EINTR) return last_error();
-    }
-  }
-};
-
-struct sendmsg_call {
-  int fd;
-  const msghdr* msg;
-  int operator()() const noexcept {
-    for (;;) {
-      ssize_t r = ::sendmsg(fd, msg, MSG_NOSIGNAL | MSG_DONTWAIT);
-      if (r >= 0) return static_cast<int>(r);
-      if (errno != EINTR) return last_error();
-    }
-  }
-};
-
-// A failed or would-block recvmsg installs no descriptor, so retrying on readiness never leaks.
-struct recvmsg_call {
-  int fd;
-  msghdr* msg;
-  int operator()() const noexcept {
-    for (;;) {
-      ssize_t r = ::recvmsg(fd, msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
-      if (r >= 0) return static_cast<int>(r);
-      if (errno != EINTR) return last_error();
-    }
-  }
-};
-
-struct poll_call {
+// Poll answers with the events that are ready, and "would block" when none is.
+struct poll_attempt {
   int fd;
   short events;
   int operator()() const noexcept {
     pollfd p{fd, events, 0};
-    int n;
-    do n = ::poll(&p, 1, 0);
-    while (n < 0 && errno == EINTR);
-    if (n < 0) return last_error();
+    const int n = attempt{[&p] { return ::poll(&p, 1, 0); }}();
+    if (n < 0) return n;
     // Like poll(2) and IORING_OP_POLL_ADD: the requested events plus error and hang-up.
     int ready = p.revents & (events | POLLERR | POLLHUP | POLLNVAL);
     return ready != 0 ? ready : would_block;
@@ -270,15 +176,14 @@ class asio_backend final : public asio_loop {
   }
 
   void close(io_handle& h) noexcept override {
-    auto* d = static_cast<descriptor*>(h.impl);
-    if (d) {
-      d->closing = true;
-      boost::system::error_code ec;
+    if (auto* d = descriptor::of(h)) {
       // Deregisters from epoll, aborts every wait (their handlers see `closing` and complete
       // with -ECANCELED), closes the descriptor. Handlers already queued also see `closing`, so
       // none of them retries a syscall on a number the kernel may have handed out again.
-      d->sd.close(ec);
-      release(d);
+      d->close([](asio::posix::stream_descriptor& sd) noexcept {
+        boost::system::error_code ec;
+        sd.close(ec);
+      });
     } else if (h.fd >= 0) {
       ::close(h.fd);
     }
@@ -287,31 +192,36 @@ class asio_backend final : public asio_loop {
   }
 
   void accept(operation& op, io_handle& h, sockaddr* addr, socklen_t* len) override {
-    start(op, h, wait_type::wait_read, accept_call{h.fd, addr, len});
+    start(op, h, wait_type::wait_read,
+          attempt{[fd = h.fd, addr, len] { return ::accept4(fd, addr, len, SOCK_CLOEXEC); }});
   }
 
   void connect(operation& op, io_handle& h, const sockaddr* addr, socklen_t len) override {
-    connect_call call{h.fd, len, false, {}};
-    if (len > sizeof call.addr) {
+    connect_attempt perform{h.fd, len, false, {}};
+    if (len > sizeof perform.addr) {
       complete(op, -EINVAL);
       return;
     }
-    if (len != 0) std::memcpy(&call.addr, addr, len);
-    start(op, h, wait_type::wait_write, call);
+    if (len != 0) std::memcpy(&perform.addr, addr, len);
+    start(op, h, wait_type::wait_write, perform);
   }
 
   void read_some(operation& op, io_handle& h, void* buf, std::size_t len) override {
     if (h.type == io_handle::kind::socket)
-      start(op, h, wait_type::wait_read, recv_call{h.fd, buf, clamp_len(len)});
+      start(op, h, wait_type::wait_read, recv_attempt(h.fd, buf, clamp_len(len)));
     else
-      start(op, h, wait_type::wait_read, read_call{h.fd, buf, clamp_len(len)});
+      start(op, h, wait_type::wait_read,
+            attempt{[fd = h.fd, buf, n = clamp_len(len)] { return ::read(fd, buf, n); }});
   }
 
   void write_some(operation& op, io_handle& h, const void* buf, std::size_t len) override {
     if (h.type == io_handle::kind::socket)
-      start(op, h, wait_type::wait_write, send_call{h.fd, buf, clamp_len(len)});
+      start(op, h, wait_type::wait_write, attempt{[fd = h.fd, buf, n = clamp_len(len)] {
+              return ::send(fd, buf, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+            }});
     else
-      start(op, h, wait_type::wait_write, write_call{h.fd, buf, clamp_len(len)});
+      start(op, h, wait_type::wait_write,
+            attempt{[fd = h.fd, buf, n = clamp_len(len)] { return ::write(fd, buf, n); }});
   }
 
   // receive(): a block is taken only when the socket is readable, and given back if the recv
@@ -319,7 +229,7 @@ class asio_backend final : public asio_loop {
   // descriptors (pipes) read into a block taken up front.
   void recv_lent(operation& op, io_handle& h, lent_buffer& out) override {
     if (h.type == io_handle::kind::socket) {
-      start(op, h, wait_type::wait_read, lent_recv_call{this, h.fd, &out});
+      start(op, h, wait_type::wait_read, lent_recv_attempt{this, h.fd, &out});
       return;
     }
     out = pool_.take();
@@ -336,29 +246,22 @@ class asio_backend final : public asio_loop {
   lending_stats lending() const noexcept override { return {pool_.out(), true}; }
 
   void sendmsg(operation& op, io_handle& h, const msghdr* msg) override {
-    start(op, h, wait_type::wait_write, sendmsg_call{h.fd, msg});
+    start(op, h, wait_type::wait_write,
+          attempt{[fd = h.fd, msg] { return ::sendmsg(fd, msg, MSG_NOSIGNAL | MSG_DONTWAIT); }});
   }
 
+  // A failed or would-block recvmsg installs no descriptor, so attempting again on readiness
+  // never leaks.
   void recvmsg(operation& op, io_handle& h, msghdr* msg) override {
-    start(op, h, wait_type::wait_read, recvmsg_call{h.fd, msg});
+    start(op, h, wait_type::wait_read, attempt{[fd = h.fd, msg] {
+            return ::recvmsg(fd, msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+          }});
   }
 
   void poll(operation& op, io_handle& h, short events) override {
-    auto* d = static_cast<descriptor*>(h.impl);
-    if (!d) {
-      complete(op, -EBADF);
-      return;
-    }
-    poll_call call{h.fd, events};
-    int r = call();
-    if (r != would_block) {
-      complete(op, r);
-      return;
-    }
-    if (op.cancel_requested) {
-      complete(op, -ECANCELED);
-      return;
-    }
+    poll_attempt perform{h.fd, events};
+    descriptor* d = attempt_now(op, h, perform);
+    if (!d) return;
 
     const bool want_read = events & (POLLIN | POLLRDNORM | POLLRDBAND | POLLRDHUP);
     const bool want_write = events & (POLLOUT | POLLWRNORM | POLLWRBAND);
@@ -367,13 +270,12 @@ class asio_backend final : public asio_loop {
     const bool want_except = (events & POLLPRI) || (!want_read && !want_write);
     const int waits = want_read + want_write + want_except;
 
-    op.backend_data = static_cast<backend_object*>(d);
     if (waits == 1) {
       arm(d, single_target{&op},
           want_read    ? wait_type::wait_read
           : want_write ? wait_type::wait_write
                        : wait_type::wait_error,
-          call);
+          perform);
       return;
     }
     std::shared_ptr<poll_group> group;
@@ -385,30 +287,80 @@ class asio_backend final : public asio_loop {
     }
     // Each arm() finishes the operation itself (and marks the group done) if it cannot wait,
     // so a later one finds the group done and does nothing.
-    if (want_read) arm(d, shared_target{group}, wait_type::wait_read, call);
-    if (want_write && !group->done) arm(d, shared_target{group}, wait_type::wait_write, call);
-    if (want_except && !group->done) arm(d, shared_target{group}, wait_type::wait_error, call);
+    if (want_read) arm(d, shared_target{group}, wait_type::wait_read, perform);
+    if (want_write && !group->done) arm(d, shared_target{group}, wait_type::wait_write, perform);
+    if (want_except && !group->done) arm(d, shared_target{group}, wait_type::wait_error, perform);
   }
 
  private:
-  // One readiness wait of an operation: when it completes, retry the syscall or wait again.
-  template <class Target, class Call>
+  // The readiness loop every operation goes through: attempt the syscall now (`perform`, one
+  // attempt: a result, or would_block); while it would block, wait for the descriptor's
+  // readiness in direction `w` and attempt again. The operation completes exactly once, through
+  // complete() or finish(), with the first result that is not would_block, or -ECANCELED.
+  template <class Perform>
+  void start(operation& op, io_handle& h, wait_type w, Perform perform) {
+    if (descriptor* d = attempt_now(op, h, perform))
+      arm(d, single_target{&op}, w, std::move(perform));
+  }
+
+  // The first attempt, made before any wait: it settles most operations. Returns the descriptor
+  // to wait on if the attempt would block and the operation may wait (op.backend_data then
+  // points at it, for cancel()); otherwise completes the operation and returns null.
+  template <class Perform>
+  descriptor* attempt_now(operation& op, io_handle& h, Perform& perform) {
+    auto* d = descriptor::of(h);
+    if (!d) {
+      complete(op, -EBADF);
+      return nullptr;
+    }
+    const int r = perform();
+    if (r != would_block) {
+      complete(op, r);
+      return nullptr;
+    }
+    if (op.cancel_requested) {
+      complete(op, -ECANCELED);
+      return nullptr;
+    }
+    op.backend_data = static_cast<backend_object*>(d);
+    return d;
+  }
+
+  // Start one wait; if that fails (no memory), finish the operation with the error instead, so
+  // that a started operation always completes exactly once.
+  template <class Target, class Perform>
+  void arm(descriptor* d, Target target, wait_type w, Perform perform) noexcept {
+    Target t = target;
+    try {
+      d->object.async_wait(
+          w, wait_handler<Target, Perform>{this, descriptor::ref(d), std::move(target), w,
+                                           std::move(perform)});
+    } catch (...) {
+      if (operation* op = t.get()) {
+        t.finished();
+        finish(*op, -ENOMEM);
+      }
+    }
+  }
+
+  // One readiness wait of an operation: when it completes, attempt again or wait again.
+  template <class Target, class Perform>
   struct wait_handler {
     asio_backend* self;
-    descriptor_ref d;
+    descriptor::ref d;
     Target target;
     wait_type w;
-    Call call;
+    Perform perform;
 
     void operator()(const boost::system::error_code& ec) {
       operation* op = target.get();
       if (!op) return;  // another wait of the same poll finished it
       if (op->cancel_requested || d->closing) return done(*op, -ECANCELED);
       // operation_aborted here means another operation on this descriptor was cancelled, which
-      // cancels every wait on it. Try the syscall before waiting again: the reactor is
-      // edge-triggered, and an edge that came while no wait was queued will not come again.
+      // cancels every wait on it. Attempt before waiting again: the reactor is edge-triggered,
+      // and an edge that came while no wait was queued will not come again.
       if (ec && ec != asio::error::operation_aborted) return done(*op, to_result(ec));
-      int r = call();
+      int r = perform();
       if (r == would_block) return rearm(*op);
       done(*op, r);
     }
@@ -423,7 +375,7 @@ class asio_backend final : public asio_loop {
       asio_backend* backend = self;
       Target t = target;
       try {
-        desc.sd.async_wait(w, std::move(*this));
+        desc.object.async_wait(w, std::move(*this));
       } catch (...) {
         // Only the handler's allocation can fail, before *this is moved from.
         if (t.get()) {
@@ -434,33 +386,8 @@ class asio_backend final : public asio_loop {
     }
   };
 
-  void cancel_io(operation&, backend_object* obj) noexcept override {
-    boost::system::error_code ec;
-    static_cast<descriptor*>(obj)->sd.cancel(ec);
-  }
-
-  // Try now; wait for readiness only if the syscall would block.
-  template <class Call>
-  void start(operation& op, io_handle& h, wait_type w, Call call) {
-    auto* d = static_cast<descriptor*>(h.impl);
-    if (!d) {
-      complete(op, -EBADF);
-      return;
-    }
-    int r = call();
-    if (r != would_block) {
-      complete(op, r);
-      return;
-    }
-    if (op.cancel_requested) {
-      complete(op, -ECANCELED);
-      return;
-    }
-    op.backend_data = static_cast<backend_object*>(d);
-    arm(d, single_target{&op}, w, std::move(call));
-  }
-
-  struct lent_recv_call {
+  // receive(): the block is taken at the attempt, so only once the socket is readable.
+  struct lent_recv_attempt {
     asio_backend* self;
     int fd;
     lent_buffer* out;
@@ -472,26 +399,15 @@ class asio_backend final : public asio_loop {
           return -ENOMEM;
         }
       }
-      const int r = recv_call{fd, out->data, out->capacity}();
+      const int r = recv_attempt(fd, out->data, out->capacity)();
       if (r == would_block) self->pool_.give_back(std::exchange(*out, {}).data);
       return r;
     }
   };
 
-  // Start one wait; if that fails (no memory), finish the operation with the error instead, so
-  // that a started operation always completes exactly once.
-  template <class Target, class Call>
-  void arm(descriptor* d, Target target, wait_type w, Call call) noexcept {
-    Target t = target;
-    try {
-      d->sd.async_wait(w, wait_handler<Target, Call>{this, descriptor_ref(d), std::move(target), w,
-                                                     std::move(call)});
-    } catch (...) {
-      if (operation* op = t.get()) {
-        t.finished();
-        finish(*op, -ENOMEM);
-      }
-    }
+  void cancel_io(operation&, backend_object* obj) noexcept override {
+    boost::system::error_code ec;
+    static_cast<descriptor*>(obj)->object.cancel(ec);
   }
 
   block_pool pool_;

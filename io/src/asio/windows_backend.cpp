@@ -7,10 +7,11 @@
 // are waited for with asio::windows::object_handle.
 //
 // State:
-//   - per handle (io_handle::impl): a heap `win_object` holding the Asio object that registered
-//     the handle with the port (a socket, a stream_handle for pipes, an object_handle), reference-
-//     counted by hand (one for the handle, one per operation in flight), so that cancel() and
-//     late completions never meet a freed object after close();
+//   - per handle (io_handle::impl): a `win_object`, the descriptor_holder (descriptor_holder.hpp,
+//     shared with the POSIX backend) of the Asio object that registered the handle with the port
+//     (a socket, a stream_handle for pipes, an object_handle), reference-counted (one for the
+//     handle, one per operation in flight), so that cancel() and late completions never meet a
+//     freed object after close();
 //   - per operation: backend_data points at the win_object (or the timer state), and the
 //     operation's scratch holds its OVERLAPPED*, so that cancel() stops exactly that operation
 //     with CancelIoEx and leaves the others on the handle alone.
@@ -37,6 +38,7 @@
 #include "../block_pool.hpp"
 #include "asio_loop.hpp"
 #include "coronet/error.hpp"
+#include "descriptor_holder.hpp"
 
 namespace coronet::detail {
 namespace {
@@ -44,40 +46,23 @@ namespace {
 using namespace asio_impl;
 using boost::system::error_code;
 
-struct win_object final : backend_object {
-  explicit win_object(io_handle::kind k) : backend_object(kind::io), type(k) {}
+// The Asio object that put a handle on the port: which one depends on the handle's kind.
+struct win_handle {
+  explicit win_handle(io_handle::kind k) noexcept : type(k) {}
   io_handle::kind type;
   int family = AF_UNSPEC;  // sockets: for the sockets AcceptEx needs
-  std::optional<asio::generic::stream_protocol::socket> sock;
-  std::optional<asio::windows::stream_handle> file;
-  std::optional<asio::windows::object_handle> object;
-  unsigned refs = 1;  // scheduler thread only
-  bool closing = false;
+  std::optional<asio::generic::stream_protocol::socket> sock;  // kind::socket
+  std::optional<asio::windows::stream_handle> file;            // kind::stream
+  std::optional<asio::windows::object_handle> waitable;        // kind::waitable
 
   HANDLE native() noexcept {
     if (sock) return reinterpret_cast<HANDLE>(SOCKET(sock->native_handle()));
     if (file) return file->native_handle();
-    return object->native_handle();
+    return waitable->native_handle();
   }
 };
 
-class object_ref {
- public:
-  explicit object_ref(win_object* o) noexcept : o_(o) { ++o_->refs; }
-  object_ref(object_ref&& o) noexcept : o_(std::exchange(o.o_, nullptr)) {}
-  object_ref(const object_ref& o) noexcept : o_(o.o_) {
-    if (o_) ++o_->refs;
-  }
-  object_ref& operator=(const object_ref&) = delete;
-  object_ref& operator=(object_ref&&) = delete;
-  ~object_ref() {
-    if (o_ && --o_->refs == 0) delete o_;
-  }
-  win_object* get() const noexcept { return o_; }
-
- private:
-  win_object* o_;
-};
+using win_object = descriptor_holder<win_handle>;
 
 // What wine completes an operation with when its handle is closed under it (mingw's headers lack
 // the name).
@@ -123,17 +108,18 @@ class windows_backend final : public asio_loop {
           if (::getsockopt(s, SOL_SOCKET, SO_PROTOCOL_INFOW, reinterpret_cast<char*>(&info),
                            &len) != 0)
             throw std::system_error(last_socket_error(), errno_category(), "coronet: socket");
-          o->family = info.iAddressFamily;
+          o->object.family = info.iAddressFamily;
           using socket_type = asio::generic::stream_protocol::socket;
-          o->sock.emplace(ctx_, asio::generic::stream_protocol(info.iAddressFamily, info.iProtocol),
-                          socket_type::native_handle_type(s));
+          o->object.sock.emplace(
+              ctx_, asio::generic::stream_protocol(info.iAddressFamily, info.iProtocol),
+              socket_type::native_handle_type(s));
           break;
         }
         case io_handle::kind::stream:
-          o->file.emplace(ctx_, reinterpret_cast<HANDLE>(h.fd));
+          o->object.file.emplace(ctx_, reinterpret_cast<HANDLE>(h.fd));
           break;
         case io_handle::kind::waitable:
-          o->object.emplace(ctx_, reinterpret_cast<HANDLE>(h.fd));
+          o->object.waitable.emplace(ctx_, reinterpret_cast<HANDLE>(h.fd));
           break;
       }
       h.impl = o.release();
@@ -146,20 +132,20 @@ class windows_backend final : public asio_loop {
   }
 
   void close(io_handle& h) noexcept override {
-    if (auto* o = static_cast<win_object*>(h.impl)) {
-      o->closing = true;
-      error_code ec;
+    if (auto* o = win_object::of(h)) {
       // Closing aborts every overlapped operation on the handle; their completions still
       // arrive (ERROR_OPERATION_ABORTED) and find the object alive through their references.
       // CloseHandle aborts them only when it closes the last handle to the file, so a pipe
       // end duplicated elsewhere (by a launcher, a child) gets an explicit CancelIoEx first.
-      if (o->sock) o->sock->close(ec);
-      if (o->file) {
-        ::CancelIoEx(o->file->native_handle(), nullptr);
-        o->file->close(ec);
-      }
-      if (o->object) o->object->close(ec);
-      if (--o->refs == 0) delete o;  // the handle's own reference
+      o->close([](win_handle& w) noexcept {
+        error_code ec;
+        if (w.sock) w.sock->close(ec);
+        if (w.file) {
+          ::CancelIoEx(w.file->native_handle(), nullptr);
+          w.file->close(ec);
+        }
+        if (w.waitable) w.waitable->close(ec);
+      });
     } else {
       close_native(h.fd);
     }
@@ -174,7 +160,7 @@ class windows_backend final : public asio_loop {
     st->listener = static_cast<SOCKET>(h.fd);
     st->addr = addr;
     st->len = len;
-    st->peer = ::WSASocketW(o->family, SOCK_STREAM, IPPROTO_TCP, nullptr, 0,
+    st->peer = ::WSASocketW(o->object.family, SOCK_STREAM, IPPROTO_TCP, nullptr, 0,
                             WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT);
     if (st->peer == INVALID_SOCKET) {
       complete(op, -last_socket_error());
@@ -200,10 +186,11 @@ class windows_backend final : public asio_loop {
     op.backend_data = static_cast<backend_object*>(o);
     overlapped_of(op) = nullptr;  // cancel() falls back to cancelling the socket
     try {
-      o->sock->async_connect(asio::generic::stream_protocol::endpoint(addr, std::size_t(len)),
-                             [this, ref = object_ref(o), &op](const error_code& ec) {
-                               finish(op, ec ? -error_of(op, *ref.get(), ec) : 0);
-                             });
+      o->object.sock->async_connect(
+          asio::generic::stream_protocol::endpoint(addr, std::size_t(len)),
+          [this, ref = win_object::ref(o), &op](const error_code& ec) {
+            finish(op, ec ? -error_of(op, *ref, ec) : 0);
+          });
     } catch (...) {
       finish(op, -ENOMEM);
     }
@@ -265,7 +252,7 @@ class windows_backend final : public asio_loop {
   void read(operation& op, io_handle& h, void* buf, std::size_t len) {
     win_object* o = object_for(op, h, io_handle::kind::stream);
     if (!o) return;
-    const HANDLE f = o->native();
+    const HANDLE f = o->object.native();
     submit(op, o, transferred{true}, [f, buf, len](OVERLAPPED* ov) {
       if (::ReadFile(f, buf, clamp_len(len), nullptr, ov)) return DWORD(ERROR_SUCCESS);
       return ::GetLastError();
@@ -275,7 +262,7 @@ class windows_backend final : public asio_loop {
   void write(operation& op, io_handle& h, const void* buf, std::size_t len) {
     win_object* o = object_for(op, h, io_handle::kind::stream);
     if (!o) return;
-    const HANDLE f = o->native();
+    const HANDLE f = o->object.native();
     submit(op, o, transferred{false}, [f, buf, len](OVERLAPPED* ov) {
       if (::WriteFile(f, buf, clamp_len(len), nullptr, ov)) return DWORD(ERROR_SUCCESS);
       return ::GetLastError();
@@ -286,7 +273,7 @@ class windows_backend final : public asio_loop {
   void accept_pipe(operation& op, io_handle& h) override {
     win_object* o = object_for(op, h, io_handle::kind::stream);
     if (!o) return;
-    const HANDLE f = o->native();
+    const HANDLE f = o->object.native();
     submit(op, o, transferred{false}, [f](OVERLAPPED* ov) -> DWORD {
       if (::ConnectNamedPipe(f, ov)) return ERROR_SUCCESS;
       const DWORD err = ::GetLastError();
@@ -309,8 +296,8 @@ class windows_backend final : public asio_loop {
   // sake (two wait()s on one child, one of them cancelled) waits again.
   void wait_object(operation& op, win_object* o) noexcept {
     try {
-      o->object->async_wait([this, ref = object_ref(o), &op](const error_code& ec) {
-        win_object& obj = *ref.get();
+      o->object.waitable->async_wait([this, ref = win_object::ref(o), &op](const error_code& ec) {
+        win_object& obj = *ref;
         if (ec == asio::error::operation_aborted && !op.cancel_requested && !obj.closing) {
           wait_object(op, &obj);
           return;
@@ -388,8 +375,8 @@ class windows_backend final : public asio_loop {
   // The handle's object, or null after completing `op` with EBADF when it is closed or of
   // another kind than the operation needs.
   win_object* object_for(operation& op, io_handle& h, io_handle::kind need) noexcept {
-    auto* o = static_cast<win_object*>(h.impl);
-    if (!o || o->closing || o->type != need) {
+    auto* o = win_object::of(h);
+    if (!o || o->closing || o->object.type != need) {
       complete(op, o && !o->closing ? -ENOTSUP : -EBADF);
       return nullptr;
     }
@@ -405,12 +392,12 @@ class windows_backend final : public asio_loop {
   template <class Result, class Call>
   void submit(operation& op, win_object* o, Result result, Call call) noexcept {
     try {
-      asio::windows::overlapped_ptr ov(ctx_,
-                                       [this, ref = object_ref(o), &op, result = std::move(result)](
-                                           const error_code& ec, std::size_t n) mutable {
-                                         overlapped_of(op) = nullptr;
-                                         finish(op, result(op, *ref.get(), ec, n));
-                                       });
+      asio::windows::overlapped_ptr ov(
+          ctx_, [this, ref = win_object::ref(o), &op, result = std::move(result)](
+                    const error_code& ec, std::size_t n) mutable {
+            overlapped_of(op) = nullptr;
+            finish(op, result(op, *ref, ec, n));
+          });
       op.backend_data = static_cast<backend_object*>(o);
       overlapped_of(op) = ov.get();
       const DWORD err = call(ov.get());
@@ -434,14 +421,14 @@ class windows_backend final : public asio_loop {
     auto* o = static_cast<win_object*>(obj);
     if (o->closing) return;  // close() has aborted everything already
     if (OVERLAPPED* ov = overlapped_of(op)) {
-      ::CancelIoEx(o->native(), ov);  // ERROR_NOT_FOUND: it finished first; nothing to do
+      ::CancelIoEx(o->object.native(), ov);  // ERROR_NOT_FOUND: it finished first; nothing to do
       return;
     }
     // No OVERLAPPED of ours: a connect (Asio's; nothing else is pending on a socket that is
     // still connecting) or a process wait (whose siblings wait again, see wait_object).
     error_code ec;
-    if (o->sock) o->sock->cancel(ec);
-    if (o->object) o->object->cancel(ec);
+    if (o->object.sock) o->object.sock->cancel(ec);
+    if (o->object.waitable) o->object.waitable->cancel(ec);
   }
 
   block_pool pool_;
