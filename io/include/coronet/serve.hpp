@@ -16,6 +16,7 @@
 #include <exception>
 #include <functional>
 #include <stop_token>
+#include <type_traits>
 #include <utility>
 
 #include "coronet/stream.hpp"
@@ -42,15 +43,18 @@ struct serve_options {
 class connection_handler {
  public:
   template <class F>
-  requires std::invocable<F&, stream&, std::stop_token> connection_handler(F f)
-      : run_(std::move(f)), told_(true) {}
-  template <class F>
-  requires(std::invocable<F&, stream&> && !std::invocable<F&, stream&, std::stop_token>)
-      connection_handler(F f)
-      : run_([f = std::move(f)](stream& s, std::stop_token) mutable { return f(s); }) {}
-  template <class F>
-  requires(std::invocable<F&, stream> && !std::invocable<F&, stream&>) connection_handler(F f)
-      : run_([f = std::move(f)](stream& s, std::stop_token) mutable { return f(std::move(s)); }) {}
+  requires(!std::same_as<std::remove_cvref_t<F>, connection_handler>) connection_handler(F f)
+      : told_(std::invocable<F&, stream&, std::stop_token>) {
+    if constexpr (std::invocable<F&, stream&, std::stop_token>) {
+      run_ = std::move(f);
+    } else if constexpr (std::invocable<F&, stream&>) {
+      run_ = [f = std::move(f)](stream& s, std::stop_token) mutable { return f(s); };
+    } else {
+      static_assert(std::invocable<F&, stream>,
+                    "a connection handler takes (stream&, std::stop_token), (stream&) or (stream)");
+      run_ = [f = std::move(f)](stream& s, std::stop_token) mutable { return f(std::move(s)); };
+    }
+  }
 
   task<> operator()(stream& s, std::stop_token stopping) const {
     return run_(s, std::move(stopping));
@@ -76,7 +80,7 @@ task<> serve(listener_ref l, connection_handler handler, serve_options options);
 // the listener fails or is closed by someone else (Node's server.close(): then the connections
 // are left to end on their own, with no drain timeout). Returns normally after options.stop or a
 // close; throws operation_canceled when cancelled, and rethrows a listener failure (after
-// cancelling every connection at once). `l` and `handler` outlive the call.
+// cancelling every connection at once). `l` must outlive the call.
 template <class Listener>
 task<> serve(Listener& l, connection_handler handler, serve_options options = {}) {
   return detail::serve(detail::listener_ref{[&l] { return l.accept(); }, [&l] { l.close(); },
