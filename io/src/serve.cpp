@@ -117,7 +117,7 @@ task<> serve(listener_ref l, connection_handler handler, serve_options options) 
     if (cancelled.stop_requested()) std::rethrow_exception(ended);
     co_return;
   }
-  if (!l.is_open()) {
+  if (l.is_open ? !l.is_open() : is_cancellation(ended)) {
     // Closed by its owner (Node's server.close()): the connections end on their own.
     co_await connections.join();
     co_return;

@@ -71,21 +71,28 @@ namespace detail {
 struct listener_ref {
   std::function<task<stream>()> accept;
   std::function<void()> close;
+  // Empty for a listener without is_open(): an accept ended by cancellation then means closed.
   std::function<bool()> is_open;
 };
+
+template <class Listener>
+listener_ref listener_ref_of(Listener& l) {
+  listener_ref r{[&l] { return l.accept(); }, [&l] { l.close(); }, {}};
+  if constexpr (requires { l.is_open(); }) r.is_open = [&l] { return l.is_open(); };
+  return r;
+}
 task<> serve(listener_ref l, connection_handler handler, serve_options options);
 }  // namespace detail
 
-// Accepts from `l` (tcp::listener, unix::listener, local::listener, ...) until a stop, or until
+// Accepts from `l` (tcp::listener, unix::listener, local::listener, or any type with accept() and
+// close(), and optionally is_open()) until a stop, or until
 // the listener fails or is closed by someone else (Node's server.close(): then the connections
 // are left to end on their own, with no drain timeout). Returns normally after options.stop or a
 // close; throws operation_canceled when cancelled, and rethrows a listener failure (after
 // cancelling every connection at once). `l` must outlive the call.
 template <class Listener>
 task<> serve(Listener& l, connection_handler handler, serve_options options = {}) {
-  return detail::serve(detail::listener_ref{[&l] { return l.accept(); }, [&l] { l.close(); },
-                                            [&l] { return l.is_open(); }},
-                       std::move(handler), std::move(options));
+  return detail::serve(detail::listener_ref_of(l), std::move(handler), std::move(options));
 }
 
 }  // namespace coronet
