@@ -1,6 +1,7 @@
 // coronet::serve: the one accept loop under every server (per core, cluster workers, samples).
 #include "coronet/serve.hpp"
 
+#include <cerrno>
 #include <exception>
 #include <stop_token>
 #include <utility>
@@ -114,8 +115,10 @@ task<> serve(listener_ref l, connection_handler handler, serve_options options) 
     l.close();  // cancelled: new clients are refused from now on
     st.stopping.request_stop();
     co_await shielded(drain(connections, st.options.drain_timeout));
-    if (cancelled.stop_requested()) std::rethrow_exception(ended);
-    co_return;
+    if (!cancelled.stop_requested()) co_return;
+    // The accept may have ended by the stop's closed listener (EBADF) before the cancellation.
+    if (is_cancellation(ended)) std::rethrow_exception(ended);
+    throw_errno(ECANCELED, "serve");
   }
   if (l.is_open ? !l.is_open() : is_cancellation(ended)) {
     // Closed by its owner (Node's server.close()): the connections end on their own.
