@@ -57,6 +57,7 @@
 
 #include <boost/json.hpp>
 #include <coronet/coronet.hpp>
+#include <coronet/detail/io_backend.hpp>  // lends_on_arrival, for cluster-worker
 #include <coronet/process.hpp>
 
 #ifndef _WIN32
