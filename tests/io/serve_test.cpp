@@ -22,6 +22,20 @@ namespace {
 
 using namespace std::chrono_literals;
 
+// Options whose graceful stop is `stop`.
+serve_options stopped_by(const std::stop_source& stop) {
+  serve_options o;
+  o.stop = stop.get_token();
+  return o;
+}
+
+// Waits until a handler's `stopping` is requested.
+task<> told_to_stop(std::stop_token stopping) {
+  event told;
+  std::stop_callback wake(stopping, [&] { told.set(); });
+  co_await told.wait();
+}
+
 // Connects, reads everything the server sends until end of stream, and returns it.
 task<std::string> read_all_from(std::uint16_t port) {
   stream s = co_await tcp::connect("127.0.0.1", port);
@@ -35,8 +49,7 @@ TEST(Serve, HandlerFailureIsReportedAndServingGoesOn) {
   coronet::run([&]() -> task<> {
     auto server = tcp::listener::bind({"127.0.0.1", 0});
     std::stop_source stop;
-    serve_options o;
-    o.stop = stop.get_token();
+    serve_options o = stopped_by(stop);
     auto clients = [&]() -> task<> {
       for (int i = 0; i < 3; ++i) {
         std::string got = co_await read_all_from(server.port());
@@ -61,8 +74,7 @@ TEST(Serve, OnErrorReceivesTheHandlersException) {
   coronet::run([&]() -> task<> {
     auto server = tcp::listener::bind({"127.0.0.1", 0});
     std::stop_source stop;
-    serve_options o;
-    o.stop = stop.get_token();
+    serve_options o = stopped_by(stop);
     o.on_error = [&](std::exception_ptr e) {
       try {
         std::rethrow_exception(e);
@@ -89,8 +101,7 @@ TEST(Serve, DrainTimeoutCancelsAConnectionThatDoesNotFinish) {
   coronet::run([&]() -> task<> {
     auto server = tcp::listener::bind({"127.0.0.1", 0});
     std::stop_source stop;
-    serve_options o;
-    o.stop = stop.get_token();
+    serve_options o = stopped_by(stop);
     o.drain_timeout = 200ms;
     event connected;
     // Told of the stop, and ignores it: only the drain timeout ends it.
@@ -120,8 +131,7 @@ TEST(Serve, StopRefusesNewConnectionsAtOnceWhileOthersDrain) {
   coronet::run([&]() -> task<> {
     auto server = tcp::listener::bind({"127.0.0.1", 0});
     std::stop_source stop;
-    serve_options o;
-    o.stop = stop.get_token();
+    serve_options o = stopped_by(stop);
     event connected, refused_checked;
     // Finishes only after the test has tried a second connection during the drain.
     auto slow = [&](stream& s, std::stop_token) -> task<> {
@@ -150,15 +160,12 @@ TEST(Serve, ConnectionFinishingWithinTheDrainSendsAllItsData) {
   coronet::run([&]() -> task<> {
     auto server = tcp::listener::bind({"127.0.0.1", 0});
     std::stop_source stop;
-    serve_options o;
-    o.stop = stop.get_token();
+    serve_options o = stopped_by(stop);
     event connected;
     // Answers only once told to stop: all of its answer goes out during the drain.
     auto on_stop_send_all = [&](stream& s, std::stop_token stopping) -> task<> {
       connected.set();
-      event told;
-      std::stop_callback wake(stopping, [&] { told.set(); });
-      co_await told.wait();
+      co_await told_to_stop(stopping);
       co_await s.write_all(payload);
     };
     auto client = [&]() -> task<> {
@@ -182,8 +189,7 @@ TEST(Serve, StreamingClientGetsAPrefixThenEndOfStreamNeverAReset) {
   coronet::run([&]() -> task<> {
     auto server = tcp::listener::bind({"127.0.0.1", 0});
     std::stop_source stop;
-    serve_options o;
-    o.stop = stop.get_token();
+    serve_options o = stopped_by(stop);
     auto echo = [](stream& s) -> task<> {
       for (;;) {
         received chunk = co_await s.receive();
@@ -246,9 +252,7 @@ TEST(Serve, CancellingServeStopsItGracefullyAndThrowsOperationCanceled) {
     event connected;
     auto goodbye = [&](stream& s, std::stop_token stopping) -> task<> {
       connected.set();
-      event told;
-      std::stop_callback wake(stopping, [&] { told.set(); });
-      co_await told.wait();
+      co_await told_to_stop(stopping);
       co_await s.write_all("goodbye");
     };
     auto client = [&]() -> task<> {
