@@ -1,21 +1,8 @@
-// Node's classic cluster example, with the seed's TCP echo server as the work:
-//
-//   if (cluster.isPrimary) {
-//     console.log(`Primary ${process.pid} is running`)
-//     for (let i = 0; i < numCPUs; i++) cluster.fork()
-//     cluster.on('exit', (worker, code, signal) => console.log(`worker ${worker.process.pid}
-//     died`))
-//   } else {
-//     net.createServer(echo).listen(8888)          // server.js's connection callback
-//     console.log(`Worker ${process.pid} started`)
-//   }
-//
-// The primary listens (and says where, as tcp-echo-server does) and forks --workers copies of
-// this program, which it tells apart by their environment (coronet::process::cluster). It hands
-// each connection to the next free worker, or with --scheduling shared gives every worker the
-// listening socket. Workers print the echo lines of server.js. SIGINT or SIGTERM to the primary
-// stops the workers (each closes its connections) and, once all are gone, the primary; with
-// --restart a worker that dies is replaced.
+// Node's classic cluster example (cluster.fork() per CPU, cluster.on('exit'), and in the workers
+// net.createServer(echo).listen(8888) with the seed's echo callback). The primary hands each
+// connection to the next free worker, or with --scheduling shared gives every worker the
+// listening socket. SIGINT or SIGTERM stops the workers (gracefully, as coronet::serve stops),
+// then the primary; with --restart a worker that dies is replaced.
 #include <unistd.h>
 
 #include <cstdint>
@@ -41,34 +28,25 @@ int main(int argc, char** argv) {
       .flag("quiet", "do not print a line per message");
   cli.parse(argc, argv);
   const auto port = static_cast<std::uint16_t>(cli.num("port", 0, 65535));
-  const auto workers = static_cast<unsigned>(cli.num("workers", 0, 1024));
   const std::string& scheduling = cli.str("scheduling");
   if (scheduling != "rr" && scheduling != "shared")
     cli.usage_error("--scheduling must be rr or shared, not '" + scheduling + "'");
-  const sample::echo_server_options options{
-      .connected = "socket connected",
-      .disconnected = "socket disconnected",
-      .quiet = cli.has("quiet"),
-  };
   const std::string pid = std::to_string(::getpid());
 
-  if (cluster::is_worker()) {
-    return sample::run_until_signal([&]() -> coronet::task<int> {
+  return sample::run_until_signal([&]() -> coronet::task<int> {
+    if (cluster::is_worker()) {
       sample::say("Worker " + pid + " started");
       co_await cluster::run_worker(
-          [&](coronet::stream s) { return sample::echo(std::move(s), options); });
+          sample::echo({"socket connected", "socket disconnected", cli.has("quiet")}));
       co_return 0;  // the primary has gone
-    });
-  }
-
-  return sample::run_until_signal([&]() -> coronet::task<int> {
+    }
     sample::say("Primary " + pid + " is running");
     auto server = coronet::tcp::listener::bind({cli.str("host"), port});
     sample::say("listening on " + server.local_address().to_string());
     cluster::options o;
-    o.workers = workers;
+    o.workers = static_cast<unsigned>(cli.num("workers", 0, 1024));
     o.scheduling =
-        scheduling == "shared" ? cluster::scheduling::shared : cluster::scheduling::round_robin;
+        scheduling == "rr" ? cluster::scheduling::round_robin : cluster::scheduling::shared;
     o.restart = cli.has("restart");
     o.on_exit = [](const cluster::worker& w, const coronet::process::exit_status&) {
       sample::say("worker " + std::to_string(w.pid) + " died");

@@ -1,6 +1,6 @@
-// The seed's local echo server (server.js: net.createServer(...).listen('/tmp/unix.sock')), in
+// The seed's local echo server (server.js: net.createServer(echo).listen('/tmp/unix.sock')), in
 // coronet: over coronet::local, a Unix domain socket on POSIX and a named pipe on Windows
-// (\\.\pipe\mypip by default there, as in the seed).
+// (\\.\pipe\mypip by default there, as in the seed). SIGINT or SIGTERM stops it gracefully.
 #include <string>
 
 #include "support/cli.hpp"
@@ -15,17 +15,14 @@ int main(int argc, char** argv) {
              std::string(coronet::local::default_path()))
       .flag("quiet", "do not print a line per message");
   cli.parse(argc, argv);
-  const sample::echo_server_options options{
-      .connected = "socket connected.",
-      .disconnected = "disconnected.",
-      .quiet = cli.has("quiet"),
-  };
+  const auto echo = sample::echo({"socket connected.", "disconnected.", cli.has("quiet")});
 
   return sample::run_until_signal([&]() -> coronet::task<int> {
     // Like the seed's unlinkSync before listen: a stale socket file left by a server that died
     // is replaced (but a live server's is not: that is "Address already in use").
     auto server = coronet::local::listener::bind(cli.str("path"));
     sample::say("listening on " + server.path());
-    co_return co_await sample::serve_echo(server, options);
+    co_await coronet::serve(server, echo);
+    co_return 0;
   });
 }

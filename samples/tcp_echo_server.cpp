@@ -1,10 +1,10 @@
-// The seed's TCP echo server (server.js: net.createServer(...).listen(8888)), in coronet.
+// The seed's TCP echo server (server.js: net.createServer(echo).listen(8888)), in coronet.
 //
 // --threads N serves on N threads (coronet::tcp::listen_per_core): each has a scheduler and a
 // listener of its own on the port (SO_REUSEPORT), and serves the connections the kernel gives
 // it. The lines are the same whatever N; with one thread the server is one thread, as Node's.
+// SIGINT or SIGTERM stops every thread gracefully (coronet::serve), then the program exits 0.
 #include <cstdint>
-#include <exception>
 
 #include "support/cli.hpp"
 #include "support/echo_server.hpp"
@@ -19,31 +19,18 @@ int main(int argc, char** argv) {
               "1");
   cli.parse(argc, argv);
   const auto port = static_cast<std::uint16_t>(cli.num("port", 0, 65535));
-  const auto threads = static_cast<unsigned>(cli.num("threads", 0, 1024));
   // server.js words these without a full stop (unlike its pipe twin).
-  const sample::echo_server_options options{
-      .connected = "socket connected",
-      .disconnected = "socket disconnected",
-      .quiet = cli.has("quiet"),
-  };
+  const auto echo = sample::echo({"socket connected", "socket disconnected", cli.has("quiet")});
 
   coronet::tcp::per_core_server_options o;
-  o.cores.threads = threads;
+  o.cores.threads = static_cast<unsigned>(cli.num("threads", 0, 1024));
   o.on_listening = [](const coronet::socket_address& a) {
     sample::say("listening on " + a.to_string());
   };
-  try {
-    // Until SIGINT or SIGTERM, which stops every thread: each closes its connections (printing
-    // their "socket disconnected") before the program exits 0.
+  return sample::exit_code([&] {
     coronet::tcp::listen_per_core(
         {cli.str("host"), port},
-        [&](coronet::tcp::listener& server, unsigned) -> coronet::task<> {
-          co_await sample::serve_echo(server, options);
-        },
-        o);
-    return 0;
-  } catch (const std::exception& e) {
-    sample::complain(e.what());  // "bind 0.0.0.0:8888: Address already in use"
-    return 1;
-  }
+        [&](coronet::tcp::listener& server, unsigned) { return coronet::serve(server, echo); }, o);
+    return 0;  // "bind 0.0.0.0:8888: Address already in use" is printed, exit 1
+  });
 }

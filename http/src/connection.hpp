@@ -44,7 +44,6 @@ class session {
   session& operator=(const session&) = delete;
 
   void close_gracefully() noexcept;
-  void stop_all() noexcept;
   // Expires the connections whose deadline has passed; runs until `stop` is requested.
   task<> sweep();
   void connection_ended() noexcept;

@@ -25,18 +25,15 @@ task<> sweep(std::shared_ptr<session> s) {
   co_await s->sweep();
 }
 
+// Whatever one connection meets (even memory exhaustion making its buffer) ends that connection
+// only: coronet::serve reports it (as "http connection") and goes on.
 task<> serve_connection(std::shared_ptr<session> s, stream socket) {
-  // Whatever one connection meets (even memory exhaustion making its buffer) ends that
-  // connection only: a failure escaping here would cancel the whole group.
-  try {
-    connection c(std::move(s), std::move(socket));
-    co_await c.run();
-  } catch (const std::system_error& e) {
-    if (is_cancellation(e)) throw;
-    report_unhandled_exception(std::current_exception(), "http connection");
-  } catch (...) {
-    report_unhandled_exception(std::current_exception(), "http connection");
-  }
+  connection c(std::move(s), std::move(socket));
+  co_await c.run();
+}
+
+task<> join_sweeper(task_group& g) {
+  co_await g.join();
 }
 
 }  // namespace
@@ -67,13 +64,8 @@ void session::close_gracefully() noexcept {
   for (connection* c = connections; c; c = c->next) c->close_gracefully();
 }
 
-void session::stop_all() noexcept {
-  for (connection* c = connections; c; c = c->next) c->stop();
-}
-
 void session::connection_ended() noexcept {
   --count;
-  if (count == 0 && !accepting) sweep_stop.request_stop();
 }
 
 task<> session::sweep() {
@@ -133,36 +125,34 @@ const server_options& server::options() const noexcept {
   return state_->options;
 }
 
-task<> server::serve_impl(std::function<task<stream>()> accept,
-                          std::function<void()> close_listener) {
-  auto owned = std::make_shared<detail::session>(state_, std::move(close_listener));
+task<> server::serve_impl(coronet::detail::listener_ref l) {
+  auto owned = std::make_shared<detail::session>(state_, l.close);
   detail::session& s = *owned;
-  task_group group;
-  group.spawn(with_stop_token(s.sweep_stop.get_token(), detail::sweep(owned)));
+  task_group sweeper;
+  sweeper.spawn(with_stop_token(s.sweep_stop.get_token(), detail::sweep(owned)));
+  serve_options o;
+  // Cancelled: no grace, every connection stops now. close() is the graceful way: it closes the
+  // listener and asks idle connections to end and busy ones to end after their response, and
+  // serve() then waits for them however long they take (their own timeouts bound it).
+  o.drain_timeout = std::chrono::milliseconds(0);
+  o.on_error = [](std::exception_ptr e) {
+    report_unhandled_exception(std::move(e), "http connection");
+  };
   std::exception_ptr failure;
-  try {
-    // close() may have come before this serve() started.
-    while (!state_->closing) {
-      stream socket = co_await accept();
-      group.spawn(detail::serve_connection(owned, std::move(socket)));
+  if (state_->closing) {
+    l.close();  // close() came before this serve() started
+  } else {
+    try {
+      co_await coronet::detail::serve(
+          l, [owned](stream socket) { return detail::serve_connection(owned, std::move(socket)); },
+          std::move(o));
+    } catch (...) {
+      failure = std::current_exception();
     }
-  } catch (const std::system_error& e) {
-    // close() closes the listener, which ends the accept as cancelled: the graceful way out.
-    if (!(is_cancellation(e) && state_->closing)) failure = std::current_exception();
-  } catch (...) {
-    failure = std::current_exception();
   }
   s.accepting = false;
-  s.close_listener();
-  // Failing or cancelled: no grace, every connection stops now. Closing: close() already
-  // asked idle connections to end and busy ones to end after their response.
-  if (failure) s.stop_all();
-  if (s.count == 0) s.sweep_stop.request_stop();
-  try {
-    co_await group.join();
-  } catch (...) {
-    if (!failure) failure = std::current_exception();
-  }
+  s.sweep_stop.request_stop();
+  co_await coronet::detail::shielded(detail::join_sweeper(sweeper));
   if (failure) std::rethrow_exception(failure);
 }
 

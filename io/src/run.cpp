@@ -2,7 +2,13 @@
 
 #include <csignal>
 
+#include <variant>
+#include <vector>
+
 #include "coronet/detail/io_backend.hpp"
+#include "coronet/signal.hpp"
+#include "coronet/when_any.hpp"
+#include "stop_signals.hpp"
 
 namespace coronet {
 namespace detail {
@@ -19,6 +25,16 @@ scheduler make_scheduler() {
 }
 
 }  // namespace detail
+
+int run_until_signal(std::function<task<int>()> main) {
+  detail::block_stop_signals();
+  return run([&]() -> task<int> {
+    // (A local, not a braced temporary: GCC 12 rejects initializer lists inside co_await.)
+    std::vector<int> signals{SIGINT, SIGTERM};
+    auto first = co_await when_any(main(), wait_for_signal(std::move(signals)));
+    co_return first.index() == 0 ? std::get<0>(first) : 0;
+  });
+}
 
 std::string_view backend_name() {
   return scheduler::current().backend_name();

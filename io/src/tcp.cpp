@@ -118,7 +118,9 @@ listener listener::bind(const endpoint& ep, const listen_options& opt) {
 listener listener::bind(const socket_address& addr, const listen_options& opt) {
   socket_address local;
   const native_handle_type fd = detail::bind_socket(addr, opt, local);
-  return listener(fd, local);
+  listener l(fd, local);
+  l.set_accept_one_at_a_time(opt.accept_one_at_a_time);
+  return l;
 }
 
 listener listener::from_native(native_handle_type fd) {

@@ -7,12 +7,11 @@
 #endif
 
 #include <cerrno>
-#include <exception>
 #include <utility>
 #include <vector>
 
 #include "coronet/error.hpp"
-#include "coronet/task_group.hpp"
+#include "coronet/serve.hpp"
 #include "stop_signals.hpp"
 #include "tcp_bind.hpp"
 
@@ -59,43 +58,11 @@ void refuse_if_taken(const socket_address& addr, const listen_options& opt) {
 }
 
 using serve_fn = std::function<task<>(listener&, unsigned)>;
-using connection_fn = std::function<task<>(stream, unsigned)>;
 
 task<> serve_core(bound_sockets& sockets, const serve_fn& serve, unsigned core) {
   listener l = listener::from_native(sockets.take(core));
   co_await serve(l, core);
 }
-
-// A connection's task: its failure is reported, never its siblings' or its core's problem.
-task<> run_connection(const connection_fn& on_connection, stream s, unsigned core) {
-  try {
-    co_await on_connection(std::move(s), core);
-  } catch (...) {
-    std::exception_ptr e = std::current_exception();
-    if (!is_cancellation(e)) report_unhandled_exception(std::move(e), "connection");
-  }
-}
-
-task<> accept_loop(listener& l, const connection_fn& on_connection, unsigned core) {
-  task_group connections;
-  std::exception_ptr stopped;  // the cancellation, or the listener's failure
-  try {
-    for (;;) {
-      stream s = co_await l.accept();
-      connections.spawn(run_connection(on_connection, std::move(s), core));
-    }
-  } catch (...) {
-    stopped = std::current_exception();
-  }
-  l.close();
-  connections.cancel();
-  try {
-    co_await connections.join();  // the connections never fail; a cancelled join says so
-  } catch (...) {
-  }
-  std::rethrow_exception(stopped);
-}
-
 }  // namespace
 
 int listen_per_core(const endpoint& ep, std::function<task<>(listener&, unsigned core)> serve,
@@ -134,7 +101,13 @@ int listen_per_core(const endpoint& ep, std::function<task<>(listener&, unsigned
 int serve_per_core(const endpoint& ep, std::function<task<>(stream, unsigned core)> on_connection,
                    const per_core_server_options& options) {
   return listen_per_core(
-      ep, [&](listener& l, unsigned core) { return accept_loop(l, on_connection, core); }, options);
+      ep,
+      [&](listener& l, unsigned core) {
+        return serve(
+            l, [&on_connection, core](stream s) { return on_connection(std::move(s), core); },
+            options.serving);
+      },
+      options);
 }
 
 }  // namespace coronet::tcp

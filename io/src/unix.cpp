@@ -103,6 +103,7 @@ listener listener::bind(std::string_view path, const listen_options& opt) {
     throw_errno(err, where);
   }
   listener l(fd, addr);
+  l.set_accept_one_at_a_time(opt.accept_one_at_a_time);
   if (!abstract) {
     struct stat st {};
     const std::string p(path);

@@ -12,7 +12,6 @@
 #include <cstdlib>
 #include <deque>
 #include <exception>
-#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <list>
@@ -27,6 +26,8 @@
 #include "coronet/per_core.hpp"
 #include "coronet/process/parent_channel.hpp"
 #include "coronet/process/spawn.hpp"
+#include "coronet/process/this_program.hpp"
+#include "coronet/serve.hpp"
 #include "coronet/task_group.hpp"
 #include "coronet/timer.hpp"
 #include "coronet/when_any.hpp"
@@ -57,13 +58,6 @@ const worker_environment& environment() noexcept {
     return w;
   }();
   return e;
-}
-
-// This program, as the kernel knows it.
-std::string self_program() {
-  std::error_code ec;
-  std::filesystem::path p = std::filesystem::read_symlink("/proc/self/exe", ec);
-  return ec ? std::string("/proc/self/exe") : p.string();
 }
 
 // This process's arguments after argv[0].
@@ -122,7 +116,7 @@ class primary {
       : server_(server),
         copy_server_(std::move(copy_server)),
         o_(o),
-        program_(o.program.empty() ? self_program() : o.program),
+        program_(o.program.empty() ? this_program() : o.program),
         args_(o.args ? *o.args : self_arguments()) {}
 
   task<> run() {
@@ -149,10 +143,6 @@ class primary {
     process::options so = o_.spawn;
     const unsigned id = next_id_++;
     so.env_add[worker_variable] = std::to_string(id);
-    // Workers sharing one listening socket each arm io_uring's multishot accept on it, and the
-    // kernel then gives every connection to the same one (measured: 400 to 0 over two workers);
-    // one accept at a time lets them take turns. docs/multicore.md has the numbers.
-    if (o_.scheduling == scheduling::shared) so.env_add.try_emplace("CORONET_NO_MULTISHOT", "1");
     auto w = std::make_shared<worker_slot>();
     w->child = fork(program_, args_, so);
     w->info = worker{id, w->child.pid(), &w->child.channel()};
@@ -325,23 +315,50 @@ int duplicate(coronet::detail::socket_listener& l) {
 }
 
 // Worker side.
-using connection_fn = std::function<task<>(stream)>;
 
-task<> run_connection(const connection_fn& on_connection, stream s) {
-  try {
-    co_await on_connection(std::move(s));
-  } catch (...) {
-    report(std::current_exception(), "connection");
+// The connections the primary hands over, as a listener that serve() accepts from.
+class handed_over {
+ public:
+  void push(stream s) {
+    if (!open_) return;  // stopping: the connection is closed
+    ready_.push_back(std::move(s));
+    arrived_.set();
   }
-}
-
-template <class Listener>
-task<> accept_into(Listener l, task_group& work, const connection_fn& on_connection) {
-  try {
+  task<stream> accept() {
     for (;;) {
-      stream s = co_await l.accept();
-      work.spawn(run_connection(on_connection, std::move(s)));
+      if (!open_) throw_errno(ECANCELED, "cluster worker: accept");
+      if (!ready_.empty()) {
+        stream s = std::move(ready_.front());
+        ready_.pop_front();
+        co_return s;
+      }
+      arrived_.reset();
+      co_await arrived_.wait();
     }
+  }
+  void close() noexcept {
+    open_ = false;
+    ready_.clear();
+    arrived_.set();
+  }
+  bool is_open() const noexcept { return open_; }
+
+ private:
+  std::deque<stream> ready_;
+  coronet::detail::event arrived_;
+  bool open_ = true;
+};
+
+// shared scheduling: accept on the listening socket the primary gave. A failure of that socket
+// is reported and ends only its own serve(), not the worker.
+template <class Listener>
+task<> serve_given(Listener l, const connection_handler& on_connection, serve_options so) {
+  // Every worker accepts on this socket: one accept at a time lets them take turns (with
+  // io_uring's multishot accept the kernel gives every connection to one of them; measured in
+  // docs/multicore.md).
+  l.set_accept_one_at_a_time(true);
+  try {
+    co_await serve(l, on_connection, std::move(so));
   } catch (...) {
     report(std::current_exception(), "cluster worker accept");
   }
@@ -367,9 +384,15 @@ task<> run_primary(unix::listener& server, const options& o) {
       server, [&server]() -> handle { return unix::listener::from_native(duplicate(server)); }, o);
 }
 
-task<> run_worker(channel& primary, std::function<task<>(stream)> on_connection,
+task<> run_worker(channel& primary, connection_handler on_connection,
                   std::function<void(boost::json::value)> on_message) {
-  task_group work;
+  // The primary disconnecting stops every serve() of this worker gracefully.
+  std::stop_source disconnected;
+  serve_options so;
+  so.stop = disconnected.get_token();
+  handed_over handed;
+  task_group servers;
+  servers.spawn(serve(handed, on_connection, so));
   std::exception_ptr stopped;
   try {
     boost::json::value online = cluster_message("online");
@@ -387,14 +410,13 @@ task<> run_worker(channel& primary, std::function<task<>(stream)> on_connection,
       if (!m) break;  // the primary disconnected, or is gone
       const std::string_view act = cluster_act(m->value);
       if (act == "connection") {
-        if (auto* s = std::get_if<stream>(&m->handle))
-          work.spawn(run_connection(on_connection, std::move(*s)));
+        if (auto* s = std::get_if<stream>(&m->handle)) handed.push(std::move(*s));
       } else if (act == "listener") {
         bool listening = true;
         if (auto* l = std::get_if<tcp::listener>(&m->handle))
-          work.spawn(accept_into(std::move(*l), work, on_connection));
+          servers.spawn(serve_given(std::move(*l), on_connection, so));
         else if (auto* u = std::get_if<unix::listener>(&m->handle))
-          work.spawn(accept_into(std::move(*u), work, on_connection));
+          servers.spawn(serve_given(std::move(*u), on_connection, so));
         else
           listening = false;
         if (listening) {
@@ -408,16 +430,16 @@ task<> run_worker(channel& primary, std::function<task<>(stream)> on_connection,
   } catch (...) {
     stopped = std::current_exception();
   }
-  work.cancel();
+  disconnected.request_stop();
   try {
-    co_await work.join();
+    co_await servers.join();  // cancelled: the servers stop the same way, the join says so
   } catch (...) {
-    // operation_canceled when this call was cancelled: `stopped` says so already.
+    if (!stopped) stopped = std::current_exception();
   }
   if (stopped) std::rethrow_exception(stopped);
 }
 
-task<> run_worker(std::function<task<>(stream)> on_connection,
+task<> run_worker(connection_handler on_connection,
                   std::function<void(boost::json::value)> on_message) {
   worker_id();                  // read before it is taken out of the environment
   ::unsetenv(worker_variable);  // programs this worker starts are not workers

@@ -5,7 +5,6 @@
 #include <io.h>
 #endif
 
-#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -27,7 +26,11 @@ cli::cli(std::string program, std::string summary)
 cli& cli::option(std::string name, std::string value_name, std::string help,
                  std::string default_value) {
   order_.push_back(name);
-  opts_[name] = opt{std::move(value_name), std::move(help), std::move(default_value)};
+  opt o;
+  o.value_name = std::move(value_name);
+  o.help = std::move(help);
+  o.value = std::move(default_value);
+  opts_[name] = std::move(o);
   return *this;
 }
 
@@ -37,6 +40,21 @@ cli& cli::flag(std::string name, std::string help) {
   o.help = std::move(help);
   o.is_flag = true;
   opts_[name] = std::move(o);
+  return *this;
+}
+
+cli& cli::rest(std::string name, std::string value_name, std::string help) {
+  order_.push_back(name);
+  opt o;
+  o.value_name = std::move(value_name);
+  o.help = std::move(help);
+  o.is_rest = true;
+  opts_[name] = std::move(o);
+  return *this;
+}
+
+cli& cli::skip_module_path() {
+  skip_module_path_ = true;
   return *this;
 }
 
@@ -64,7 +82,8 @@ void cli::usage_error(const std::string& msg) const {
 }
 
 void cli::parse(int argc, char** argv) {
-  for (int i = 1; i < argc; ++i) {
+  const int first = skip_module_path_ && argc > 1 && argv[1][0] != '-' ? 2 : 1;
+  for (int i = first; i < argc; ++i) {
     std::string arg = argv[i];
     if (!arg.starts_with("--")) usage_error("unexpected argument '" + arg + "'");
     std::string name = arg.substr(2), value;
@@ -80,6 +99,12 @@ void cli::parse(int argc, char** argv) {
     if (o.is_flag) {
       if (inline_value) usage_error("--" + name + " takes no value");
       o.set = true;
+    } else if (o.is_rest) {
+      if (inline_value) o.rest.push_back(value);
+      o.rest.insert(o.rest.end(), argv + i + 1, argv + argc);
+      if (o.rest.empty()) usage_error("--" + name + " needs " + o.value_name);
+      o.set = true;
+      break;
     } else {
       if (!inline_value) {
         if (i + 1 >= argc) usage_error("--" + name + " needs a value");
@@ -110,6 +135,10 @@ long cli::num(const std::string& name, long lo, long hi) const {
   return n;
 }
 
+const std::vector<std::string>& cli::list(const std::string& name) const {
+  return opts_.at(name).rest;
+}
+
 bool cli::has(const std::string& name) const {
   return opts_.at(name).set;
 }
@@ -136,25 +165,12 @@ void complain(std::string_view line) {
 }
 
 int run_until_signal(std::function<coronet::task<int>()> main_task) {
-  // Block the signals before main_task starts: wait_for_signal would block them only once
-  // main_task first suspends, and a signal sent in between (say, by a test that has just read
-  // "listening on ...") would kill the process instead of stopping it cleanly.
-  // (Windows has no signal mask: there wait_for_signal turns console events into SIGINT/SIGTERM.)
-#ifndef _WIN32
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-#endif
+  return exit_code([&] { return coronet::run_until_signal(std::move(main_task)); });
+}
+
+int exit_code(const std::function<int()>& f) {
   try {
-    return coronet::run([&]() -> coronet::task<int> {
-      // (A local, not a braced temporary: GCC 12 rejects initializer lists inside co_await.)
-      std::vector<int> signals{SIGINT, SIGTERM};
-      auto r =
-          co_await coronet::when_any(main_task(), coronet::wait_for_signal(std::move(signals)));
-      co_return r.index() == 0 ? std::get<0>(r) : 0;
-    });
+    return f();
   } catch (const std::exception& e) {
     complain(e.what());
     return 1;

@@ -1,15 +1,14 @@
 #include "echo_server.hpp"
 
-#include <cstddef>
 #include <string>
-#include <string_view>
 #include <system_error>
 
 #include "cli.hpp"
 
 namespace sample {
+namespace {
 
-coronet::task<> echo(coronet::stream socket, echo_server_options options) {
+coronet::task<> echo_connection(coronet::stream& socket, echo_server_options options) {
   say(options.connected);
   try {
     // receive(), not read_some into a buffer of our own: a connection waiting for its client
@@ -25,8 +24,13 @@ coronet::task<> echo(coronet::stream socket, echo_server_options options) {
   } catch (const std::system_error& e) {
     if (!coronet::is_cancellation(e)) complain(e.what());
   }
-  socket.close();  // 'close' comes after the socket is closed
   say(options.disconnected);
+}
+
+}  // namespace
+
+coronet::connection_handler echo(echo_server_options options) {
+  return [options](coronet::stream& socket) { return echo_connection(socket, options); };
 }
 
 }  // namespace sample

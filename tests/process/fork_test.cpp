@@ -4,7 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <chrono>
 #include <csignal>
+#include <filesystem>
 
 #include "process_test_support.hpp"
 
@@ -154,6 +156,44 @@ TEST(ProcessFork, ManyChildrenAtOnce) {
     std::vector<int> got = co_await coronet::when_all(std::move(tasks));
     for (int i = 0; i < n; ++i) EXPECT_EQ(got[i], i);
   }());
+}
+
+}  // namespace
+
+// child::disconnect_and_wait and sibling_program: what ipc-parent ends and finds its child with.
+namespace {
+
+TEST(ProcessFork, DisconnectAndWaitLetsAChildThatEndsWithItsChannelExit) {
+  child::ending end;
+  run_bounded([&]() -> coronet::task<> {
+    child c = fork(helper(), {"channel-echo"});  // exits 0 when its channel ends
+    end = co_await c.disconnect_and_wait(std::chrono::seconds(30));
+  }());
+  EXPECT_TRUE(end.status.success()) << end.status.to_string();
+  EXPECT_FALSE(end.stopped_by_us);
+  EXPECT_TRUE(end.expected());
+}
+
+TEST(ProcessFork, DisconnectAndWaitStopsAChildThatOutlivesItsChannel) {
+  child::ending end;
+  run_bounded([&]() -> coronet::task<> {
+    options o;
+    o.in = stdio::pipe;  // kept open: the child waits for its end for ever
+    child c = fork(helper(), {"wait-stdin"}, o);
+    end = co_await c.disconnect_and_wait(std::chrono::milliseconds(100));
+  }());
+  EXPECT_EQ(end.status.signal, SIGTERM) << end.status.to_string();
+  EXPECT_TRUE(end.stopped_by_us);
+  EXPECT_TRUE(end.expected()) << "ended by the SIGTERM it was sent";
+}
+
+TEST(ProcessFork, SiblingProgramIsInThisProgramsFolder) {
+  const std::filesystem::path sibling = sibling_program("process-test-child");
+  const std::filesystem::path helper_path(helper());
+  EXPECT_TRUE(std::filesystem::equivalent(sibling.parent_path(), helper_path.parent_path()))
+      << sibling << " vs " << helper_path;
+  EXPECT_EQ(sibling.filename(), helper_path.stem()) << "spawn adds the .exe on Windows";
+  EXPECT_EQ(std::filesystem::path(this_program()).parent_path(), sibling.parent_path());
 }
 
 }  // namespace

@@ -17,10 +17,10 @@
 //   channel-crash        send "crashing", then abort()
 //   channel-env          send {"fd_var": bool, "cloexec": bool} about the channel
 //   channel-none         print "none" if there is no parent channel
-//   cluster-worker       a cluster worker (POSIX): each connection gets "PID MULTISHOT\n"
-//                        (MULTISHOT: "multishot" or "no-multishot", the io_uring accept mode the
-//                        worker's environment asks for); a connection
-//                        that then sends "exit N" makes the worker exit with code N at once;
+//   cluster-worker       a cluster worker (POSIX): each connection gets "PID BACKEND\n"; one
+//                        that sends "how\n" gets "lends-on-arrival\n" when receive() takes a
+//                        buffer only once data is there (io_uring's buffer ring), else
+//                        "lends-up-front\n"; one that sends "exit N" makes the worker exit with N;
 //                        other messages from the primary are sent back
 //   stall N              write N bytes of an unfinished message to the channel (fd 3, no
 //                        '\n'), print "ready", then wait to be killed, never reading the channel
@@ -57,6 +57,7 @@
 
 #include <boost/json.hpp>
 #include <coronet/coronet.hpp>
+#include <coronet/detail/io_backend.hpp>  // lends_on_arrival, for cluster-worker
 #include <coronet/process.hpp>
 
 #ifndef _WIN32
@@ -234,14 +235,23 @@ coronet::task<int> channel_mode(std::string mode) {
 }
 
 #ifndef _WIN32
+// Writes "PID BACKEND"; then answers "how" with how this worker's receive() gets its buffers
+// ("lends-on-arrival": only once data is there, which io_uring does through its provided-buffer
+// ring and multishot receive; "lends-up-front" otherwise), and obeys "exit N".
 coronet::task<> cluster_connection(coronet::stream s) {
-  const char* no_multishot = std::getenv("CORONET_NO_MULTISHOT");
-  co_await s.write_all(std::to_string(::getpid()) +
-                       (no_multishot ? " no-multishot" : " multishot") + "\n");
-  std::array<char, 64> buf;
+  co_await s.write_all(std::to_string(::getpid()) + " " + std::string(coronet::backend_name()) +
+                       "\n");
   std::string got;
-  while (std::size_t n = co_await s.read_some(buf)) {
-    got.append(buf.data(), n);
+  for (;;) {
+    coronet::received r = co_await s.receive();
+    if (!r) break;
+    got.append(r.view());
+    if (got == "how\n") {
+      // After a receive: io_uring sets its buffer ring up at the first one.
+      const bool on_arrival = coronet::detail::current_backend().lends_on_arrival();
+      got.clear();
+      co_await s.write_all(on_arrival ? "lends-on-arrival\n" : "lends-up-front\n");
+    }
     if (got.starts_with("exit ") && got.ends_with("\n")) std::_Exit(std::atoi(got.c_str() + 5));
   }
 }

@@ -2,13 +2,19 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <array>
+#include <chrono>
 #include <csignal>
+#include <cstdint>
 #include <memory>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include "child_process.hpp"
+#include "coronet/coronet.hpp"
 #include "sample_harness.hpp"
+#include "test_support.hpp"
 
 namespace sample_test {
 namespace {
@@ -86,6 +92,64 @@ TEST(TcpEcho, ClientPrintsDisconnectedWhenTheServerIsStopped) {
   EXPECT_EQ(client.read_lines(100), std::vector<std::string>{"disconnected."});
   EXPECT_EQ(client.wait(), 0);
   EXPECT_EQ(client.read_stderr(), "");
+}
+
+// A graceful stop: a client streaming data when the server gets SIGTERM gets back exactly a
+// prefix of what it sent, then end of stream, never a reset; and new clients are refused.
+TEST(TcpEcho, SigtermWhileAClientStreamsEchoesAPrefixThenEndOfStream) {
+  child_process server({sample_path("tcp-echo-server"), "--port", "0", "--quiet"});
+  const std::uint16_t port = listening_port(server);
+  std::string sent, echoed;
+  std::error_code read_error, write_error, second_connect;
+  coronet::run([&]() -> coronet::task<> {
+    coronet::stream c = co_await coronet::tcp::connect("127.0.0.1", port);
+    bool eof = false;
+    auto writer = [&]() -> coronet::task<> {
+      try {
+        for (std::uint32_t i = 0; !eof; ++i) {
+          std::string chunk(4096, char('a' + i % 26));
+          co_await c.write_all(chunk);
+          sent += chunk;
+          co_await coronet::sleep_for(std::chrono::milliseconds(1));
+        }
+      } catch (const std::system_error& e) {
+        write_error = e.code();
+      }
+      try {
+        c.shutdown();  // as the seed's client ends once the server has
+      } catch (const std::system_error& e) {
+        write_error = e.code();  // not connected any more: the server reset it
+      }
+    };
+    auto reader = [&]() -> coronet::task<> {
+      std::array<char, 8192> buf;
+      try {
+        bool signalled = false;
+        for (;;) {
+          const std::size_t n = co_await c.read_some(buf);
+          if (n == 0) break;
+          echoed.append(buf.data(), n);
+          if (!signalled && echoed.size() >= (64u << 10)) {
+            signalled = true;
+            server.signal(SIGTERM);
+          }
+        }
+      } catch (const std::system_error& e) {
+        read_error = e.code();
+      }
+      eof = true;
+      // The listener closed before the connections were told: the end of stream proves it.
+      second_connect = co_await coronet::test::error_of(coronet::tcp::connect("127.0.0.1", port));
+    };
+    co_await coronet::when_all(writer(), reader());
+  });
+  EXPECT_FALSE(read_error) << read_error.message();
+  EXPECT_FALSE(write_error) << write_error.message();
+  EXPECT_EQ(second_connect, std::errc::connection_refused);
+  ASSERT_GE(echoed.size(), std::size_t(64u << 10));
+  EXPECT_TRUE(sent.starts_with(echoed)) << "a prefix of what was sent";
+  EXPECT_EQ(server.wait(), 0);
+  EXPECT_EQ(server.read_stderr(), "");
 }
 
 TEST(TcpEcho, ServerStopsOnSigintRightAfterStarting) {

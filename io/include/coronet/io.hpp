@@ -6,6 +6,7 @@
 #include "coronet/per_core.hpp"
 #include "coronet/resolve.hpp"
 #include "coronet/run.hpp"
+#include "coronet/serve.hpp"
 #include "coronet/signal.hpp"
 #include "coronet/socket_address.hpp"
 #include "coronet/stream.hpp"

@@ -8,6 +8,7 @@
 // cancelled wait consumes no signal.
 #pragma once
 
+#include <functional>
 #include <vector>
 
 #include "coronet/task.hpp"
@@ -15,5 +16,13 @@
 namespace coronet {
 
 task<int> wait_for_signal(std::vector<int> signals);
+
+// What a server's main() returns: runs main() on a new scheduler (as run()) until it ends or
+// SIGINT or SIGTERM arrives, which cancels it (a coronet::serve() in it stops gracefully) and
+// waits for it. Returns main's value, or 0 after a signal; rethrows its failure. The signals are
+// blocked before main starts, so one sent as soon as the program says it listens stops it cleanly.
+//
+//   int main() { return coronet::run_until_signal([]() -> coronet::task<int> { ... }); }
+int run_until_signal(std::function<task<int>()> main);
 
 }  // namespace coronet

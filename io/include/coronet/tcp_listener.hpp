@@ -21,6 +21,11 @@ struct listen_options {
   bool reuse_address = true;  // POSIX only: Windows binds with SO_EXCLUSIVEADDRUSE instead
   bool reuse_port = false;    // SO_REUSEPORT: several listeners on one port (not on Windows)
   bool v6_only = false;       // an IPv6 listener also takes IPv4 connections unless set
+  // One connection per accept(), none taken ahead (io_uring: no multishot accept), for a socket
+  // other processes accept on too: the kernel then hands connections to whichever is idle,
+  // instead of all to the one whose standing accept it wakes first. Adopted listeners
+  // (from_native) take it with set_accept_one_at_a_time(true).
+  bool accept_one_at_a_time = false;
 };
 
 class listener : public detail::socket_listener {

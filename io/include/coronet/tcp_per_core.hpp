@@ -28,6 +28,7 @@
 #include <functional>
 
 #include "coronet/per_core.hpp"
+#include "coronet/serve.hpp"
 #include "coronet/socket_address.hpp"
 #include "coronet/stream.hpp"
 #include "coronet/task.hpp"
@@ -44,15 +45,18 @@ struct per_core_server_options {
   // Called once on the calling thread, with the address every core listens on, after every
   // socket is bound and before any core starts: where a server says "listening on ...".
   std::function<void(const socket_address&)> on_listening;
+  // serve_per_core: how each core's coronet::serve() stops (drain timeout) and reports failures.
+  serve_options serving;
 };
 
 // Runs serve(listener, core) on every core, with that core's listener.
 int listen_per_core(const endpoint& ep, std::function<task<>(listener&, unsigned core)> serve,
                     const per_core_server_options& options = {});
 
-// Runs on_connection(stream, core) for every connection, in a task of its own on the core that
-// accepted it. When the core is stopped it stops accepting, cancels its connections' tasks and
-// waits for them. A connection task's failure goes to the unhandled exception handler (the
+// coronet::serve() on every core: on_connection(stream, core) for every connection, in a task of
+// its own on the core that accepted it. A stop (a signal, options.cores.stop) stops each core the
+// way serve() stops: refuse new clients at once, cancel the connections' tasks, close them
+// gracefully within options.serving.drain_timeout. A connection task's failure is reported (the
 // others go on); a failure of the listener itself (beyond what accept() retries) is the core's.
 int serve_per_core(const endpoint& ep, std::function<task<>(stream, unsigned core)> on_connection,
                    const per_core_server_options& options = {});

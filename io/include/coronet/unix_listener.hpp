@@ -45,6 +45,8 @@ struct listen_options {
   // wider for a moment: the socket has them before bind creates the file (Linux), and they are
   // completed after bind only where the umask took some away. Empty: 0777 less the umask.
   std::optional<unsigned> mode;
+  // As tcp::listen_options::accept_one_at_a_time: for a socket other processes accept on too.
+  bool accept_one_at_a_time = false;
 };
 
 class listener : public detail::socket_listener {

@@ -11,3 +11,4 @@
 #include "coronet/process/options.hpp"
 #include "coronet/process/parent_channel.hpp"
 #include "coronet/process/spawn.hpp"
+#include "coronet/process/this_program.hpp"

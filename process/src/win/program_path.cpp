@@ -3,9 +3,11 @@
 #include <windows.h>
 
 #include <cerrno>
+#include <system_error>
 #include <vector>
 
 #include "coronet/error.hpp"
+#include "coronet/process/this_program.hpp"
 #include "wide.hpp"
 
 namespace coronet::process::detail {
@@ -113,3 +115,18 @@ std::wstring search(const std::string& program, const environment& env, const st
 }  // namespace
 
 }  // namespace coronet::process::detail
+
+namespace coronet::process {
+
+std::string this_program() {
+  std::wstring buf(32768, L'\0');  // the longest path Windows has
+  const DWORD n = ::GetModuleFileNameW(nullptr, buf.data(), DWORD(buf.size()));
+  if (n == 0 || n >= buf.size()) {
+    const DWORD err = n == 0 ? ::GetLastError() : ERROR_INSUFFICIENT_BUFFER;
+    throw std::system_error(int(err), std::system_category(), "this_program: GetModuleFileNameW");
+  }
+  buf.resize(n);
+  return detail::narrow(buf);
+}
+
+}  // namespace coronet::process

@@ -31,6 +31,7 @@
 #include <string_view>
 
 #include "coronet/http/message.hpp"
+#include "coronet/serve.hpp"
 #include "coronet/stream.hpp"
 #include "coronet/task.hpp"
 
@@ -113,9 +114,11 @@ class server {
   // close() — then returns once the last connection has ended — or until cancelled: then every
   // connection is cancelled and awaited, and operation_canceled is thrown. Several serve() calls
   // may run at once, on different listeners.
+  // The accept loop is coronet::serve()'s (coronet/serve.hpp); close() is its "listener closed by
+  // its owner" case (connections end on their own), cancellation its stop with no drain time.
   template <class Listener>
   task<> serve(Listener& l) {
-    return serve_impl([&l]() { return l.accept(); }, [&l]() noexcept { l.close(); });
+    return serve_impl(coronet::detail::listener_ref_of(l));
   }
 
   // Graceful close: stop accepting (the listeners are closed), let requests in progress finish
@@ -127,7 +130,7 @@ class server {
   const server_options& options() const noexcept;
 
  private:
-  task<> serve_impl(std::function<task<stream>()> accept, std::function<void()> close_listener);
+  task<> serve_impl(coronet::detail::listener_ref l);
   std::shared_ptr<detail::server_state> state_;
 };
 

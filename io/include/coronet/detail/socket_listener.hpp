@@ -33,6 +33,9 @@ class socket_listener {
   void close() noexcept;
   bool is_open() const noexcept { return handle_.fd >= 0; }
   const socket_address& local_address() const noexcept { return local_; }
+  // For a socket other processes accept on too (listen_options::accept_one_at_a_time); call it
+  // before the first accept().
+  void set_accept_one_at_a_time(bool on) noexcept { handle_.accept_one_at_a_time = on; }
   native_handle_type native_handle() const noexcept { return handle_.fd; }
 
  protected:

@@ -23,6 +23,7 @@
 #include <sys/types.h>
 #endif
 
+#include <chrono>
 #include <csignal>
 #include <optional>
 #include <string>
@@ -79,6 +80,17 @@ class child {
   // invalid signal. Windows: SIGTERM, SIGKILL and SIGINT terminate the child (exit code 1,
   // reported as the signal); other signals throw ENOSYS.
   bool kill(int sig = SIGTERM);
+
+  // For a child that may outlive its channel (Node's seed child keeps its timer running):
+  // disconnect the channel, give the child `grace` to exit, then send it `sig` and wait. Returns
+  // how it ended, and whether that was by our `sig`. Cancel safe like wait().
+  struct ending {
+    exit_status status;
+    bool stopped_by_us = false;  // it was still running after `grace`, and `sig` ended it
+    bool expected() const noexcept { return status.success() || stopped_by_us; }
+  };
+  task<ending> disconnect_and_wait(std::chrono::milliseconds grace = std::chrono::seconds(1),
+                                   int sig = SIGTERM);
 
  private:
   friend class spawner;

@@ -37,8 +37,8 @@
 // - A worker's exit is reported (on_exit), and with `restart` a new worker takes its place. A
 //   connection being handed to a worker that dies at that moment is lost (closed).
 // - Stopping: cancel run_primary (when_any with wait_for_signal, as the cluster sample does). It
-//   stops accepting, disconnects every worker's channel (run_worker then cancels its
-//   connections and returns, as a Node worker exits on disconnect), waits for every worker to
+//   stops accepting, disconnects every worker's channel (run_worker then stops serving, as a Node
+//   worker exits on disconnect: coronet::serve's graceful stop), waits for every worker to
 //   exit (SIGKILL after `stop_timeout`), reporting each, and ends with operation_canceled. It
 //   also ends, normally, when every worker has exited and `restart` is off: nothing is left to
 //   serve.
@@ -60,6 +60,7 @@
 #include "coronet/process/child.hpp"
 #include "coronet/process/exit_status.hpp"
 #include "coronet/process/options.hpp"
+#include "coronet/serve.hpp"
 #include "coronet/stream.hpp"
 #include "coronet/task.hpp"
 #include "coronet/tcp_listener.hpp"
@@ -118,16 +119,17 @@ task<> run_primary(tcp::listener& server, const options& o = {});
 task<> run_primary(unix::listener& server, const options& o = {});
 
 // A worker: takes what the primary sends over `primary` (a connection, or a listener to accept
-// on) and runs on_connection(stream) for each connection, each in its own task. Other messages go
-// to on_message. Returns when the primary disconnects (or is gone), after cancelling the
-// connections' tasks and waiting for them; cancelling it does the same and then throws
-// operation_canceled. A connection task's failure goes to the unhandled exception handler.
+// on, one connection per accept) and serves each connection with coronet::serve(), which runs
+// on_connection in a task of its own. Other messages go to on_message. Returns when the primary
+// disconnects (or is gone), after a graceful stop of every serve() (serve.hpp: the connections
+// get the drain timeout, then are cancelled); cancelling it does the same and then throws
+// operation_canceled. A connection task's failure is reported (unhandled exception handler).
 // Sending on `primary` meanwhile is fine; receiving is this function's.
-task<> run_worker(channel& primary, std::function<task<>(stream)> on_connection,
+task<> run_worker(channel& primary, connection_handler on_connection,
                   std::function<void(boost::json::value)> on_message = {});
 // The same over parent_channel(), which it takes; throws std::system_error (EINVAL) when this
 // process has no channel to a parent.
-task<> run_worker(std::function<task<>(stream)> on_connection,
+task<> run_worker(connection_handler on_connection,
                   std::function<void(boost::json::value)> on_message = {});
 
 }  // namespace coronet::process::cluster
