@@ -9,6 +9,7 @@
 #include <system_error>
 
 #include "coronet/detail/native.hpp"
+#include "coronet/detail/socket_listener.hpp"
 #include "coronet/error.hpp"
 #include "coronet/resolve.hpp"
 #include "coronet/tcp_connect.hpp"

@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "coronet/detail/socket_listener.hpp"
 #include "coronet/error.hpp"
 #include "coronet/unix_connect.hpp"
 #include "coronet/unix_listener.hpp"
@@ -107,7 +108,7 @@ listener listener::bind(std::string_view path, const listen_options& opt) {
   if (!abstract) {
     struct stat st {};
     const std::string p(path);
-    if (::lstat(p.c_str(), &st) == 0) l.own_path(p, st.st_dev, st.st_ino);
+    if (::lstat(p.c_str(), &st) == 0) l.impl().own_path(p, st.st_dev, st.st_ino);
     // Exactly the mode asked, bits the umask removed included. AT_SYMLINK_NOFOLLOW: should the
     // path have been swapped for a symbolic link since bind, its target is left alone (and the
     // bind fails, with the listener's close removing nothing that is not its own).
@@ -123,6 +124,10 @@ listener listener::bind(std::string_view path, const listen_options& opt) {
 listener listener::from_native(native_handle_type fd) {
   socket_address local = detail::listening_address(fd, true, "unix::listener::from_native");
   return listener(fd, std::move(local));
+}
+
+void listener::release_path() noexcept {
+  if (is_open()) impl().disown_path();
 }
 
 task<stream> connect(std::string_view path) {

@@ -111,8 +111,7 @@ using slot_ptr = std::shared_ptr<worker_slot>;
 
 class primary {
  public:
-  primary(coronet::detail::socket_listener& server, std::function<handle()> copy_server,
-          const options& o)
+  primary(coronet::basic_listener& server, std::function<handle()> copy_server, const options& o)
       : server_(server),
         copy_server_(std::move(copy_server)),
         o_(o),
@@ -281,7 +280,7 @@ class primary {
     co_await tasks_.join();  // its tasks catch everything themselves
   }
 
-  coronet::detail::socket_listener& server_;
+  coronet::basic_listener& server_;
   std::function<handle()> copy_server_;
   const options& o_;
   std::string program_;
@@ -298,14 +297,13 @@ class primary {
   bool stopping_ = false;
 };
 
-task<> run_primary_on(coronet::detail::socket_listener& server, std::function<handle()> copy,
-                      options o) {
+task<> run_primary_on(coronet::basic_listener& server, std::function<handle()> copy, options o) {
   primary p(server, std::move(copy), o);
   co_await p.run();
 }
 
 // A duplicate of a listening socket, for a worker (the primary keeps its own).
-int duplicate(coronet::detail::socket_listener& l) {
+int duplicate(coronet::basic_listener& l) {
   const int fd = ::fcntl(l.native_handle(), F_DUPFD_CLOEXEC, 0);
   if (fd < 0) {
     const int err = errno;

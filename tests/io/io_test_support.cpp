@@ -39,7 +39,7 @@ task<> echo(stream s) {
   while (std::size_t n = co_await s.read_some(buf)) co_await s.write_all(std::span(buf).first(n));
 }
 
-task<> serve_echo(detail::socket_listener& l, std::size_t n) {
+task<> serve_echo(basic_listener& l, std::size_t n) {
   task_group sessions;
   for (std::size_t i = 0; i < n; ++i) {
     stream s = co_await l.accept();
@@ -48,7 +48,7 @@ task<> serve_echo(detail::socket_listener& l, std::size_t n) {
   co_await sessions.join();
 }
 
-task<> serve_echo_forever(detail::socket_listener& l) {
+task<> serve_echo_forever(basic_listener& l) {
   task_group sessions;
   std::exception_ptr stopped;
   try {

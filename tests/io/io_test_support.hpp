@@ -67,9 +67,9 @@ task<failure> failure_of(task<T> t) {
 // Reads `s` until end of stream, writing back everything it reads.
 task<> echo(stream s);
 // Accepts `n` connections, echoing each concurrently; returns when all of them ended.
-task<> serve_echo(detail::socket_listener& l, std::size_t n);
+task<> serve_echo(basic_listener& l, std::size_t n);
 // Accepts and echoes until cancelled (then cancels and joins its sessions).
-task<> serve_echo_forever(detail::socket_listener& l);
+task<> serve_echo_forever(basic_listener& l);
 
 // Writes `data` to `s` and then shuts down the sending side, while reading concurrently until end
 // of stream: what comes back through an echo server.

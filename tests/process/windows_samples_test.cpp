@@ -3,6 +3,8 @@
 // \\.\pipe\mypip, of the HTTP server and client, and of ipc-parent and ipc-child, and their
 // errors. The Node seed programs are not among the peers here: there is no Node under wine, and
 // Node's fork channel on Windows is not JSON lines.
+#include <windows.h>
+
 #include <gtest/gtest.h>
 
 #include <filesystem>

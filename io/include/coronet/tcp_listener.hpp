@@ -11,7 +11,7 @@
 
 #include <cstdint>
 
-#include "coronet/detail/socket_listener.hpp"
+#include "coronet/basic_listener.hpp"
 #include "coronet/tcp_endpoint.hpp"
 
 namespace coronet::tcp {
@@ -28,7 +28,7 @@ struct listen_options {
   bool accept_one_at_a_time = false;
 };
 
-class listener : public detail::socket_listener {
+class listener : public basic_listener {
  public:
   listener() noexcept = default;
   // Errors read "bind 0.0.0.0:8888: Address already in use".
@@ -43,7 +43,7 @@ class listener : public detail::socket_listener {
   std::uint16_t port() const noexcept { return local_address().port(); }
 
  private:
-  using socket_listener::socket_listener;
+  using basic_listener::basic_listener;
 };
 
 }  // namespace coronet::tcp

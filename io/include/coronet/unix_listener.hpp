@@ -29,7 +29,7 @@
 #include <optional>
 #include <string_view>
 
-#include "coronet/detail/socket_listener.hpp"
+#include "coronet/basic_listener.hpp"
 
 // GNU dialects (-std=gnu++20) predefine `unix` as 1, which would turn this namespace into a
 // syntax error; the macro carries no information __unix__ does not.
@@ -49,7 +49,7 @@ struct listen_options {
   bool accept_one_at_a_time = false;
 };
 
-class listener : public detail::socket_listener {
+class listener : public basic_listener {
  public:
   listener() noexcept = default;
   static listener bind(std::string_view path, const listen_options& opt = {});
@@ -63,10 +63,10 @@ class listener : public detail::socket_listener {
   std::string path() const { return local_address().path(); }
   // Give up the socket file: close() then leaves it in place. For a listener handed to another
   // process, which goes on listening on it (process::channel::send does this).
-  void release_path() noexcept { disown_path(); }
+  void release_path() noexcept;
 
  private:
-  using socket_listener::socket_listener;
+  using basic_listener::basic_listener;
 };
 
 }  // namespace coronet::unix

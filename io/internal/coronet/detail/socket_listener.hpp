@@ -38,7 +38,6 @@ class socket_listener {
   void set_accept_one_at_a_time(bool on) noexcept { handle_.accept_one_at_a_time = on; }
   native_handle_type native_handle() const noexcept { return handle_.fd; }
 
- protected:
   // Unix listeners: the file to remove at close, identified by device and inode so that a file
   // someone else put there since is left alone.
   void own_path(std::string path, dev_t dev, ino_t ino) {
