@@ -2,6 +2,9 @@
 
 #include <cstdlib>
 #include <new>
+#include <utility>
+
+#include "coronet/detail/io_backend.hpp"
 
 namespace coronet::detail {
 
@@ -32,6 +35,17 @@ void block_pool::give_back(std::byte* p) noexcept {
     }
   }
   std::free(p);
+}
+
+void read_into_block(io_backend& b, block_pool& pool, operation& op, io_handle& h,
+                     lent_buffer& out) {
+  out = pool.take();
+  try {
+    b.read_some(op, h, out.data, out.capacity);
+  } catch (...) {
+    pool.give_back(std::exchange(out, {}).data);
+    throw;
+  }
 }
 
 }  // namespace coronet::detail

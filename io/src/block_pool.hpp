@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "coronet/detail/io_handle.hpp"
+#include "coronet/detail/operation.hpp"
 #include "coronet/received.hpp"
 
 namespace coronet::detail {
@@ -32,5 +34,10 @@ class block_pool {
   std::vector<std::byte*> free_;
   std::size_t out_ = 0;
 };
+
+// recv_lent the plain way, for a backend that has nothing better: take a block of `pool` into
+// `out` and start b.read_some into it. If starting throws, the block goes back first.
+void read_into_block(io_backend& b, block_pool& pool, operation& op, io_handle& h,
+                     lent_buffer& out);
 
 }  // namespace coronet::detail

@@ -232,13 +232,7 @@ class asio_backend final : public asio_loop {
       start(op, h, wait_type::wait_read, lent_recv_attempt{this, h.fd, &out});
       return;
     }
-    out = pool_.take();
-    try {
-      read_some(op, h, out.data, out.capacity);
-    } catch (...) {
-      pool_.give_back(std::exchange(out, {}).data);
-      throw;
-    }
+    read_into_block(*this, pool_, op, h, out);
   }
   void give_back(const lent_buffer& b) noexcept override {
     if (b.data) pool_.give_back(b.data);

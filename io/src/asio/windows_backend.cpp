@@ -212,13 +212,7 @@ class windows_backend final : public asio_loop {
 
   // receive(): IOCP completes into the buffer it was given, so the block is taken up front.
   void recv_lent(operation& op, io_handle& h, lent_buffer& out) override {
-    out = pool_.take();
-    try {
-      read_some(op, h, out.data, out.capacity);
-    } catch (...) {
-      pool_.give_back(std::exchange(out, {}).data);
-      throw;
-    }
+    read_into_block(*this, pool_, op, h, out);
   }
   void give_back(const lent_buffer& b) noexcept override {
     if (b.data) pool_.give_back(b.data);

@@ -6,16 +6,9 @@
 #include <cerrno>
 
 namespace coronet::detail::uring {
-namespace {
 
-// A waiting accept has no SQE of its own, so no CQE names it; only cancel_wait applies.
-void never_reaped(ring& r, operation& op, int res, unsigned) noexcept {
-  r.loop().complete(op, res);
-}
-
-}  // namespace
-
-op_kind acceptor::waiting_kind{&never_reaped, &acceptor::cancel_wait};
+// A waiting operation has no SQE of its own, so no CQE names it: only cancel_wait applies.
+op_kind acceptor::waiting_kind{&complete_with_result, &acceptor::cancel_wait};
 
 acceptor::~acceptor() {
   for (int fd : ready_) ::close(fd);

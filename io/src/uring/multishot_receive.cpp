@@ -7,16 +7,9 @@
 #include <utility>
 
 namespace coronet::detail::uring {
-namespace {
 
-// A waiting read has no SQE of its own, so no CQE names it; only cancel_wait applies.
-void never_reaped(ring& r, operation& op, int res, unsigned) noexcept {
-  r.loop().complete(op, res);
-}
-
-}  // namespace
-
-op_kind receiver::waiting_kind{&never_reaped, &receiver::cancel_wait};
+// A waiting operation has no SQE of its own, so no CQE names it: only cancel_wait applies.
+op_kind receiver::waiting_kind{&complete_with_result, &receiver::cancel_wait};
 
 void receiver::receive(operation& op, lent_buffer& out) noexcept {
   wait(op, wait_state{this, &out, 0, true});

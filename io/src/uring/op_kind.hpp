@@ -28,6 +28,9 @@ struct op_kind {
 // One SQE, one CQE, whose result is the operation's: accept, connect, recv, send, read, write,
 // poll, sendmsg, recvmsg. Cancelled in the kernel (cancel_in_kernel: IORING_OP_ASYNC_CANCEL).
 extern op_kind single_shot;
+// single_shot's two halves, for kinds that share one of them: complete with the CQE's result;
+// cancel with IORING_OP_ASYNC_CANCEL.
+void complete_with_result(ring& r, operation& op, int res, unsigned flags) noexcept;
 void cancel_in_kernel(ring& r, operation& op) noexcept;
 
 // A standing request that completes many times (or a request the ring re-arms itself).

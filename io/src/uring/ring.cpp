@@ -16,17 +16,17 @@ namespace {
 
 constexpr std::uint64_t k_wake = 2;  // the eventfd read that wake() completes (not a pointer)
 
-void complete_single(ring& r, operation& op, int res, unsigned) noexcept {
+}  // namespace
+
+void complete_with_result(ring& r, operation& op, int res, unsigned) noexcept {
   r.loop().complete(op, res);
 }
-
-}  // namespace
 
 void cancel_in_kernel(ring& r, operation& op) noexcept {
   r.cancel_request(op);
 }
 
-op_kind single_shot{&complete_single, &cancel_in_kernel};
+op_kind single_shot{&complete_with_result, &cancel_in_kernel};
 
 io_uring_sqe* ring::try_get_sqe() noexcept {
   io_uring_sqe* sqe = io_uring_get_sqe(&ring_);

@@ -125,13 +125,7 @@ class uring_backend final : public io_backend {
     }
     // Pipes and terminals have no multishot receive; nor do kernels without buffer rings.
     if (!buffers_.ready() || h.type != io_handle::kind::socket) {
-      out = pool_.take();
-      try {
-        read_some(op, h, out.data, out.capacity);
-      } catch (...) {
-        pool_.give_back(std::exchange(out, {}).data);
-        throw;
-      }
+      read_into_block(*this, pool_, op, h, out);
       return;
     }
     if (!h.impl)
