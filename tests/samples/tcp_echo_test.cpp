@@ -106,7 +106,9 @@ TEST(TcpEcho, SigtermWhileAClientStreamsEchoesAPrefixThenEndOfStream) {
     bool eof = false;
     auto writer = [&]() -> coronet::task<> {
       try {
-        for (std::uint32_t i = 0; !eof; ++i) {
+        // `eof` is set by the reader, a coroutine of its own, while this one waits.
+        for (std::uint32_t i = 0;; ++i) {
+          if (eof) break;
           std::string chunk(4096, char('a' + i % 26));
           co_await c.write_all(chunk);
           sent += chunk;
