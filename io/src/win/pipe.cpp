@@ -11,8 +11,8 @@
 #include <cstdio>
 #include <utility>
 
-#include "coronet/detail/io_backend.hpp"
 #include "coronet/detail/io_awaiter.hpp"
+#include "coronet/detail/io_backend.hpp"
 #include "coronet/detail/wide.hpp"
 #include "coronet/error.hpp"
 #include "coronet/timer.hpp"

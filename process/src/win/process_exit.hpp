@@ -4,8 +4,8 @@
 
 #include <optional>
 
-#include "coronet/detail/io_backend.hpp"
 #include "coronet/detail/io_awaiter.hpp"
+#include "coronet/detail/io_backend.hpp"
 #include "coronet/process/exit_status.hpp"
 
 namespace coronet::process::detail {

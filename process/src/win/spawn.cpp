@@ -19,9 +19,9 @@
 #include <utility>
 #include <vector>
 
-#include "coronet/detail/io_backend.hpp"
 #include "child_pipe.hpp"
 #include "command_line.hpp"
+#include "coronet/detail/io_backend.hpp"
 #include "coronet/error.hpp"
 #include "crt_fds.hpp"
 #include "environment.hpp"
