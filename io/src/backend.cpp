@@ -98,17 +98,28 @@ io_backend& current_backend() {
   return *b;
 }
 
-io_backend& adopt(io_handle& h, native_handle_type fd, io_handle::kind type) {
+void adopt_on(io_backend& b, io_handle& h, native_handle_type fd, io_handle::kind type) {
   h = io_handle{fd, nullptr, type};
   try {
-    io_backend& b = current_backend();
     b.open(h);
-    return b;
   } catch (...) {
     close_native(h.fd);  // open() closes it itself when it fails
     h.fd = invalid_native_handle;
     throw;
   }
+}
+
+io_backend& adopt(io_handle& h, native_handle_type fd, io_handle::kind type) {
+  io_backend* b = nullptr;
+  try {
+    b = &current_backend();
+  } catch (...) {
+    close_native(fd);
+    h = io_handle{};
+    throw;
+  }
+  adopt_on(*b, h, fd, type);
+  return *b;
 }
 
 }  // namespace coronet::detail

@@ -135,7 +135,7 @@ task<stream> socket_listener::accept() {
     if (r >= 0) {
       // A Unix client is usually unnamed: name the connection by the listener's path instead.
       if (peer.is_unix() && peer.path().empty()) peer = local_;
-      co_return stream(r, std::move(peer));
+      co_return stream_access::adopt(*backend_, r, std::move(peer));
     }
     const int err = -r;
     if (is_transient(err)) continue;

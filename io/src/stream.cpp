@@ -34,6 +34,10 @@ io_backend& stream_access::backend(stream& s) noexcept {
   return *s.backend_;
 }
 
+stream stream_access::adopt(io_backend& b, native_handle_type fd, socket_address peer) {
+  return stream(b, fd, std::move(peer));
+}
+
 read_some_awaiter::read_some_awaiter(stream& s, std::span<std::byte> buf)
     : op_awaiter(stream_access::backend(s)), s_(s), b_(stream_access::backend(s)), buf_(buf) {}
 
@@ -132,6 +136,11 @@ template class transfer_all_awaiter<false>;
 
 stream::stream(native_handle_type fd, socket_address peer)
     : backend_(&detail::adopt(handle_, fd)), peer_(std::move(peer)) {}
+
+stream::stream(detail::io_backend& b, native_handle_type fd, socket_address peer)
+    : backend_(&b), peer_(std::move(peer)) {
+  detail::adopt_on(b, handle_, fd);
+}
 
 stream stream::from_pipe(native_handle_type fd, std::string name) {
   stream s;

@@ -48,6 +48,8 @@ std::string stream_context(const stream& s, std::string_view verb);
 struct stream_access {
   static io_handle& handle(stream& s) noexcept;
   static io_backend& backend(stream& s) noexcept;
+  // A connected socket adopted on `b` (an accepted connection, on its listener's backend).
+  static stream adopt(io_backend& b, native_handle_type fd, socket_address peer);
 };
 
 class read_some_awaiter : public op_awaiter<read_some_awaiter> {
@@ -154,6 +156,7 @@ class stream {
 
  private:
   friend struct detail::stream_access;
+  stream(detail::io_backend& b, native_handle_type fd, socket_address peer);
 #ifdef _WIN32
   // A named pipe instance that is already under the backend (it waited there for its client).
   friend class pipe::listener;

@@ -121,10 +121,7 @@ void receiver::queue(int res, unsigned id) noexcept {
   } catch (...) {
   }
   if (id != k_no_buffer) buffers_.recycle(id);
-  for (std::size_t i = head_; i < ready_.size(); ++i)
-    if (ready_[i].id != k_no_buffer) buffers_.recycle(ready_[i].id);
-  ready_.clear();
-  head_ = 0;
+  drop_queued();
   ready_.shrink_to_fit();
   try {
     ready_.push_back(chunk{-ENOMEM, 0, k_no_buffer});
@@ -160,11 +157,15 @@ void receiver::discard(int, unsigned flags) noexcept {
   }
 }
 
-void receiver::abandon() noexcept {
+void receiver::drop_queued() noexcept {
   for (std::size_t i = head_; i < ready_.size(); ++i)
     if (ready_[i].id != k_no_buffer) buffers_.recycle(ready_[i].id);
   ready_.clear();
   head_ = 0;
+}
+
+void receiver::abandon() noexcept {
+  drop_queued();
   if (operation* op = std::exchange(waiting_, nullptr)) ring_.loop().complete(*op, -ECANCELED);
 }
 

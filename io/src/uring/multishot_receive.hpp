@@ -54,6 +54,8 @@ class receiver final : public multishot {
   void arm() noexcept;
   void hand_front(operation& op) noexcept;
   void queue(int res, unsigned id) noexcept;
+  // Give back the ring buffers of every queued chunk and empty the queue.
+  void drop_queued() noexcept;
   void receive_without_ring() noexcept;
   std::size_t queued() const noexcept { return ready_.size() - head_; }
 

@@ -73,7 +73,7 @@ class uring_backend final : public io_backend {
   void accept(operation& op, io_handle& h, sockaddr* addr, socklen_t* len) override {
     if (ring_.has().multishot_accept && !h.accept_one_at_a_time) {
       if (!h.impl) h.impl = static_cast<uring::multishot*>(new acceptor(ring_, multishots_, h.fd));
-      static_cast<acceptor*>(static_cast<uring::multishot*>(h.impl))->accept(op, addr, len);
+      standing<acceptor>(h).accept(op, addr, len);
       return;
     }
     io_uring_sqe* sqe = ring_.get_sqe();
@@ -89,7 +89,7 @@ class uring_backend final : public io_backend {
 
   void read_some(operation& op, io_handle& h, void* buf, std::size_t len) override {
     if (h.impl) {  // the stream has a multishot receive: read from its queue
-      receiver_of(h).read_some(op, buf, clamp(len));
+      standing<receiver>(h).read_some(op, buf, clamp(len));
       return;
     }
     io_uring_sqe* sqe = ring_.get_sqe();
@@ -131,7 +131,7 @@ class uring_backend final : public io_backend {
     if (!h.impl)
       h.impl =
           static_cast<uring::multishot*>(new receiver(ring_, multishots_, h.fd, buffers_, pool_));
-    receiver_of(h).receive(op, out);
+    standing<receiver>(h).receive(op, out);
   }
 
   void give_back(const lent_buffer& b) noexcept override {
@@ -172,8 +172,11 @@ class uring_backend final : public io_backend {
     uring::set_kind(op, kind);
     io_uring_sqe_set_data64(sqe, uring::user_data_of(op));
   }
-  static receiver& receiver_of(io_handle& h) noexcept {
-    return *static_cast<receiver*>(static_cast<uring::multishot*>(h.impl));
+  // The standing request a descriptor's impl holds: an acceptor on a listener, a receiver on a
+  // stream read with receive().
+  template <class T>
+  static T& standing(io_handle& h) noexcept {
+    return *static_cast<T*>(static_cast<uring::multishot*>(h.impl));
   }
   static std::uint32_t clamp(std::size_t len) noexcept {
     return len > 0x7fffffffu ? 0x7fffffffu : std::uint32_t(len);

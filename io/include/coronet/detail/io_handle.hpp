@@ -26,6 +26,4 @@ struct io_handle {
   bool accept_one_at_a_time = false;
 };
 
-// Where an operation on a descriptor reports its failure: the loop it is under, the descriptor,
-// both as the awaiters need them; defined in io/src.
 }  // namespace coronet::detail

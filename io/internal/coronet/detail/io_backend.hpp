@@ -107,5 +107,9 @@ io_backend& current_backend();
 // (no scheduler, open() failing) `fd` is closed and the exception propagates.
 io_backend& adopt(io_handle& h, native_handle_type fd,
                   io_handle::kind type = io_handle::kind::socket);
+// The same on a backend the caller already holds (a listener's, for each accepted connection):
+// no look-up of the current scheduler's backend.
+void adopt_on(io_backend& b, io_handle& h, native_handle_type fd,
+              io_handle::kind type = io_handle::kind::socket);
 
 }  // namespace coronet::detail
