@@ -184,6 +184,25 @@ TEST(TcpListener, AcceptAfterCloseThrows) {
   EXPECT_EQ(f.code, std::errc::bad_file_descriptor) << f.what;
 }
 
+// A listener never bound (or moved from) holds no socket: it behaves as a closed one.
+TEST(TcpListener, UnboundAndMovedFromListenersActClosed) {
+  const auto r = run([&]() -> task<std::tuple<failure, failure, bool, native_handle_type>> {
+    tcp::listener never_bound;
+    failure unbound = co_await accept_failure(never_bound);
+    auto server = tcp::listener::bind({"127.0.0.1", 0});
+    tcp::listener taken = std::move(server);
+    failure moved_from = co_await accept_failure(server);
+    co_return std::tuple{unbound, moved_from, server.is_open() || !taken.is_open(),
+                         never_bound.native_handle()};
+  });
+  ASSERT_TRUE(std::get<0>(r).thrown);
+  EXPECT_EQ(std::get<0>(r).code, std::errc::bad_file_descriptor) << std::get<0>(r).what;
+  ASSERT_TRUE(std::get<1>(r).thrown);
+  EXPECT_EQ(std::get<1>(r).code, std::errc::bad_file_descriptor) << std::get<1>(r).what;
+  EXPECT_FALSE(std::get<2>(r));
+  EXPECT_EQ(std::get<3>(r), invalid_native_handle);
+}
+
 TEST(TcpListener, BindingAUnixAddressIsRejected) {
   run([&]() -> task<> {
     EXPECT_THROW(tcp::listener::bind(socket_address::unix_path("/tmp/x.sock")),
