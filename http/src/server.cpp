@@ -142,10 +142,15 @@ task<> server::serve_impl(coronet::detail::listener_ref l) {
   if (state_->closing) {
     l.close();  // close() came before this serve() started
   } else {
+    // The handler and the task are locals, not temporaries of the co_await expression: GCC 12
+    // destroyed the lambda temporary (and its copy of `owned`) twice there, freeing the session
+    // while connections still used it (docs/architecture.md: one co_await per statement, no
+    // temporaries with destructors inside it).
+    connection_handler handler(
+        [owned](stream socket) { return detail::serve_connection(owned, std::move(socket)); });
+    task<> serving = coronet::detail::serve(l, std::move(handler), std::move(o));
     try {
-      co_await coronet::detail::serve(
-          l, [owned](stream socket) { return detail::serve_connection(owned, std::move(socket)); },
-          std::move(o));
+      co_await std::move(serving);
     } catch (...) {
       failure = std::current_exception();
     }
