@@ -1,6 +1,8 @@
 // The seed's HTTP server (server.js: http.createServer((req, res) => res.end(req.url))), in
-// coronet: every request gets 200 and its own target as the body.
+// coronet: every request gets 200 and its own target as the body. SIGINT or SIGTERM closes it
+// gracefully, as Node's server.close() does: requests in flight are answered first.
 #include <cstdint>
+#include <stop_token>
 #include <string>
 
 #include <coronet/http.hpp>
@@ -24,7 +26,14 @@ int main(int argc, char** argv) {
         });
     auto listener = coronet::tcp::listener::bind({cli.str("host"), port});
     sample::say("listening on " + listener.local_address().to_string());
-    co_await server.serve(listener);
+    // SIGINT/SIGTERM cancel this task; the server then closes gracefully instead of stopping
+    // at once (which cancelling serve() would do): new connections are refused, requests in
+    // flight get their responses ("Connection: close"), idle connections close, and serve()
+    // returns once the last one has ended.
+    std::stop_token signalled = co_await coronet::this_task::stop_token();
+    std::stop_callback close_on_signal(signalled, [&server]() noexcept { server.close(); });
+    std::stop_source never;
+    co_await coronet::with_stop_token(never.get_token(), server.serve(listener));
     co_return 0;
   });
 }

@@ -71,6 +71,10 @@ std::string request_head(const detail::request_args& a, const target& t) {
   out.reserve(128 + a.body.size());
   out.append(a.method).append(" ").append(t.request_target).append(" HTTP/1.1\r\n");
   if (!a.headers.contains("Host")) out.append("Host: ").append(t.host_header).append("\r\n");
+  // Userinfo in the URL ("http://user:pass@host/") is sent as Basic credentials, as Node does,
+  // unless the caller set an Authorization header of its own.
+  if (!t.authorization.empty() && !a.headers.contains("Authorization"))
+    out.append("Authorization: ").append(t.authorization).append("\r\n");
   for (auto [name, value] : a.headers) {
     if (iequals(name, "Content-Length") || iequals(name, "Transfer-Encoding")) continue;
     check_field(name, value);

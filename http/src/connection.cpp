@@ -10,6 +10,7 @@
 #include "coronet/error.hpp"
 #include "coronet/http/error.hpp"
 #include "date.hpp"
+#include "request_target.hpp"
 
 namespace coronet::http::detail {
 namespace {
@@ -154,11 +155,25 @@ int connection::begin_exchange() noexcept {
   // Host line that reached the handler.
   if (req_.version_major != 1) return 505;
   if (req_.target.empty()) return 400;
-  // RFC 9112 3.2: an HTTP/1.1 request without exactly one Host line gets 400 (as in Node).
-  // (Transfer-Encoding in HTTP/1.0 and the other framing faults are the parser's: see
-  // parser::check_head.)
+  // coronet offers no tunnels: CONNECT is refused before any handler sees it (nginx answers it
+  // with 405 as well), so that no handler's 2xx can tell a client a tunnel is open (with a
+  // Content-Length it has no meaning after a 2xx to CONNECT, RFC 9110 9.3.6), and the
+  // connection closes (the client may already be sending tunnel bytes).
+  if (req_.method == "CONNECT") return 405;
+  // RFC 9112 3.2: origin-form ("/a?b"), absolute-form ("http://host/a", whose authority
+  // replaces Host and whose path is what request::path() gives the router), and asterisk-form
+  // for OPTIONS; authority-form is CONNECT's alone. Any other target is refused.
+  const auto absolute = split_absolute_form(req_.target);
+  if (req_.target[0] != '/' && !(req_.target == "*" && req_.method == "OPTIONS") &&
+      !(absolute.is && !absolute.authority.empty() && valid_authority(absolute.authority)))
+    return 400;
+  // RFC 9112 3.2: an HTTP/1.1 request without exactly one Host line gets 400 (as in Node), and
+  // so does a Host that is no authority ("a b", "a/b", an unbracketed "::1"): a proxy in front
+  // may route by it differently. (Transfer-Encoding in HTTP/1.0 and the other framing faults
+  // are the parser's: see parser::check_head.)
   const std::size_t hosts = req_.headers.count("Host");
   if (hosts > 1 || (hosts == 0 && (req_.version_major > 1 || req_.version_minor >= 1))) return 400;
+  if (hosts == 1 && !valid_authority(*req_.headers.find("Host"))) return 400;
   const auto expect = req_.headers.find("Expect");
   if (!expect) return 0;
   // Only 100-continue is defined (RFC 9110 10.1.1); anything else gets 417.
@@ -505,6 +520,9 @@ task<> connection::reject(int status) {
   out_.clear();
   started_ = false;
   response r(status, std::string(reason_phrase(status)) + "\n", "text/plain");
+  // RFC 9110 15.5.6: a 405 says what is allowed. Only CONNECT gets one from the server itself,
+  // and its target is no resource: nothing is (an empty Allow).
+  if (status == 405) r.headers.add("Allow", "");
   format_head(status, {}, r.headers, framing::length, r.body.size());
   // A response to HEAD has no body, an error response neither (RFC 9110 9.3.2): its client
   // would read the text as the start of another response (found by tests/fuzz/http_server_fuzz:

@@ -112,7 +112,8 @@ class connection {
                    std::uint64_t length);
   bool body_drainable() const noexcept;
   // Resets the per-exchange state for a new request; returns 0, or the status refusing it
-  // (400 without a Host, 417 for an Expect it cannot meet, 505 for no HTTP/1.x).
+  // (400 without a Host or with one that is no authority, or for a target of the wrong form;
+  // 405 for CONNECT; 417 for an Expect it cannot meet; 505 for no HTTP/1.x).
   int begin_exchange() noexcept;
 
   std::shared_ptr<session> owner_;

@@ -1,5 +1,7 @@
 #include "coronet/http/message.hpp"
 
+#include "request_target.hpp"
+
 namespace coronet::http {
 namespace {
 
@@ -12,14 +14,28 @@ bool keep_alive_of(int major, int minor, const fields& h) noexcept {
 }  // namespace
 
 std::string_view request::path() const noexcept {
-  const std::string_view t = target;
-  return t.substr(0, t.find('?'));
+  const auto absolute = detail::split_absolute_form(target);
+  const std::string_view t = absolute.is ? absolute.origin : std::string_view(target);
+  const std::string_view p = t.substr(0, t.find('?'));
+  return p.empty() && absolute.is ? std::string_view("/") : p;
 }
 
 std::string_view request::query() const noexcept {
   const std::string_view t = target;
   const auto q = t.find('?');
   return q == std::string_view::npos ? std::string_view() : t.substr(q + 1);
+}
+
+std::string_view request::authority() const noexcept {
+  const auto absolute = detail::split_absolute_form(target);
+  if (absolute.is) return absolute.authority;
+  return headers.find("Host").value_or(std::string_view());
+}
+
+std::string_view request::param(std::string_view name) const noexcept {
+  for (const auto& [n, v] : params)
+    if (n == name) return v;
+  return {};
 }
 
 bool request::keep_alive() const noexcept {
@@ -32,6 +48,7 @@ void request::clear() noexcept {
   version_major = version_minor = 1;
   headers.clear();
   body.clear();
+  params.clear();
 }
 
 response::response(int status_code, std::string body_text, std::string_view content_type)

@@ -1,5 +1,6 @@
 #include "parser.hpp"
 
+#include <cstring>
 #include <utility>
 
 #include "coronet/http/error.hpp"
@@ -98,8 +99,8 @@ std::size_t parser::feed(const char* data, std::size_t size) {
     state_ = state::failed;
     return used;
   }
-  // Field lines (the head, the trailers) of a request: obs-fold.
-  if (request_ && (was_in_head || was_in_trailers)) find_obs_fold(data, used);
+  // The head and the trailers: line ends, and a request's obs-fold.
+  if (was_in_head || was_in_trailers) check_line_ends(data, used);
   if (was_in_head) check_head_bytes(used);
   if (error_) {
     state_ = state::failed;
@@ -108,23 +109,42 @@ std::size_t parser::feed(const char* data, std::size_t size) {
   return used;
 }
 
-void parser::find_obs_fold(const char* data, std::size_t used) {
-  // RFC 9112 5.2: obs-fold (a field line starting with SP or HTAB) is either rejected with 400
-  // or unfolded. coronet rejects it, as a proxy in front may unfold it differently (or not at
-  // all): llhttp 8 accepts it even in strict mode, so it is found here, in the bytes llhttp took
-  // as the head or the trailers (it stops right after the head, before the trailers and at the
-  // end of the message, so no body byte is looked at). In well-formed field lines (bare LF is
-  // refused) an LF followed by SP or HTAB is always one. Responses are left to llhttp, which
-  // unfolds: RFC 9112 5.2 asks a user agent to accept obs-fold.
-  for (std::size_t i = 0; i < used; ++i) {
-    const char c = data[i];
-    if ((c == ' ' || c == '\t') && last_line_byte_ == '\n') {
+void parser::check_line_ends(const char* data, std::size_t used) {
+  // RFC 9112 2.2: a line ends in CRLF. llhttp 8 (even strict) takes a bare LF where it ends the
+  // request or status line, the head ("\r\n\n") or the trailers, and a proxy in front that
+  // reads it otherwise would frame a different message (the request pipelined behind it, say):
+  // bare LF is refused, as Node 20 does. RFC 9112 5.2: obs-fold (a field line starting with SP
+  // or HTAB) is either rejected with 400 or unfolded; a request's is rejected, as a proxy in
+  // front may unfold it differently (or not at all): llhttp 8 accepts it even in strict mode.
+  // Responses are left to llhttp there, which unfolds: RFC 9112 5.2 asks a user agent to
+  // accept obs-fold. Only the bytes llhttp took as the head or the trailers are looked at (it
+  // stops right after the head, before the trailers and at the end of the message), and only
+  // at each LF (memchr), so the cost is one pass over the head and no body byte is touched.
+  if (used == 0) return;
+  const bool refuse_fold = request_ != nullptr;
+  auto folded = [&](char c) { return refuse_fold && (c == ' ' || c == '\t'); };
+  if (last_line_byte_ == '\n' && folded(data[0])) {
+    reason_ = "obs-fold (a field line starting with whitespace)";
+    fail(errc::malformed_message, 400);
+    return;
+  }
+  const char* const end = data + used;
+  for (const char* at = data; at < end; ++at) {
+    at = static_cast<const char*>(std::memchr(at, '\n', static_cast<std::size_t>(end - at)));
+    if (!at) break;
+    const char before = at == data ? last_line_byte_ : at[-1];
+    if (before != '\r') {
+      reason_ = "bare LF (a line not ending in CRLF)";
+      fail(errc::malformed_message, 400);
+      return;
+    }
+    if (at + 1 < end && folded(at[1])) {
       reason_ = "obs-fold (a field line starting with whitespace)";
       fail(errc::malformed_message, 400);
       return;
     }
-    last_line_byte_ = c;
   }
+  last_line_byte_ = end[-1];
 }
 
 void parser::check_head_bytes(std::size_t used) {
@@ -323,10 +343,10 @@ int parser::on_chunk_extension(llhttp_t* p, const char*, std::size_t n) {
 }
 
 int parser::on_chunk_header(llhttp_t* p) {
-  // The last chunk: the trailers follow. A request's parse stops here, so that the next feed
-  // starts with them and find_obs_fold looks at them alone.
+  // The last chunk: the trailers follow. The parse stops here, so that the next feed starts
+  // with them and check_line_ends looks at them alone (the body before them is not scanned).
   parser& self = of(p);
-  if (p->content_length != 0 || !self.request_) return 0;
+  if (p->content_length != 0) return 0;
   self.in_trailers_ = true;
   self.last_line_byte_ = '\n';
   return HPE_PAUSED;

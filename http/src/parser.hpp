@@ -96,8 +96,9 @@ class parser {
   int check_head() noexcept;
   // After llhttp took `used` bytes of the head: the head's size limit.
   void check_head_bytes(std::size_t used);
-  // After llhttp took `used` bytes of a request's head or trailers: fails on obs-fold.
-  void find_obs_fold(const char* data, std::size_t used);
+  // After llhttp took `used` bytes of a head or trailers: fails on a bare LF, and on obs-fold
+  // in a request.
+  void check_line_ends(const char* data, std::size_t used);
 
   llhttp_t llhttp_{};
   request* request_ = nullptr;
@@ -110,7 +111,7 @@ class parser {
   bool field_done_ = true;
   bool no_body_ = false;
   bool in_request_line_ = false;     // a request's method and target are being parsed
-  bool in_trailers_ = false;         // a request's last chunk came: the trailers are next
+  bool in_trailers_ = false;         // the last chunk came: the trailers are next
   bool line_named_ = false;          // the current field line has a name
   char last_line_byte_ = 0;          // the byte before this feed's, in the head or the trailers
   std::size_t head_bytes_ = 0;       // bytes of the head fed so far

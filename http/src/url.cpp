@@ -1,16 +1,62 @@
 #include "url.hpp"
 
+#include <algorithm>
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
 #include <charconv>
+#include <cstdint>
 
 #include "coronet/error.hpp"
 #include "coronet/http/error.hpp"
 
 namespace coronet::http::detail {
 
+namespace {
+
+// "127.0.0.1." -> "127.0.0.1": the WHATWG URL parser (browsers, Node) reads an IPv4 address with
+// one trailing dot as the address. Boost.URL 1.81 reads the digits as an IPv4 host and the
+// rest (".:8080/x") as the path, so the dot goes before it parses.
+std::string without_ipv4_trailing_dot(std::string_view text) {
+  std::string out(text);
+  const auto start = out.find("://");
+  if (start == std::string::npos) return out;
+  const auto authority = start + 3;
+  const auto end = std::min(out.find_first_of("/?#", authority), out.size());
+  const auto at = out.rfind('@', end);
+  const auto host = at == std::string::npos || at < authority ? authority : at + 1;
+  auto host_end = out.find(':', host);
+  if (host_end == std::string::npos || host_end > end) host_end = end;
+  const std::string_view h = std::string_view(out).substr(host, host_end - host);
+  if (h.size() < 2 || h.back() != '.' ||
+      h.find_first_not_of("0123456789.") != std::string_view::npos)
+    return out;
+  out.erase(host_end - 1, 1);
+  return out;
+}
+
+std::string base64(std::string_view in) {
+  static constexpr char digits[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  out.reserve((in.size() + 2) / 3 * 4);
+  for (std::size_t i = 0; i < in.size(); i += 3) {
+    const auto byte = [&](std::size_t k) -> std::uint32_t {
+      return k < in.size() ? static_cast<unsigned char>(in[k]) : 0u;
+    };
+    const std::uint32_t n = byte(i) << 16 | byte(i + 1) << 8 | byte(i + 2);
+    out.push_back(digits[n >> 18 & 63]);
+    out.push_back(digits[n >> 12 & 63]);
+    out.push_back(i + 1 < in.size() ? digits[n >> 6 & 63] : '=');
+    out.push_back(i + 2 < in.size() ? digits[n & 63] : '=');
+  }
+  return out;
+}
+
+}  // namespace
+
 url parse_url(std::string_view text) {
-  auto parsed = boost::urls::parse_uri(text);
+  const std::string normalized = without_ipv4_trailing_dot(text);
+  auto parsed = boost::urls::parse_uri(normalized);
   if (!parsed) throw_error(make_error_code(errc::unsupported_url), "parse URL");
   const boost::urls::url_view& u = *parsed;
   if (u.scheme_id() != boost::urls::scheme::http)
@@ -43,6 +89,12 @@ url parse_url(std::string_view text) {
   for (const char c : t.request_target)
     if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f)
       throw_error(make_error_code(errc::unsupported_url), "URL with a control character or space");
+  // Userinfo: Node sends "Basic " + base64(decoded user ":" decoded password) when either is
+  // there ("http://u@h/" gives "u:"), and so does coronet.
+  const std::string user = u.user();
+  const std::string password = u.password();
+  if (!user.empty() || !password.empty())
+    t.authorization = "Basic " + base64(user + ":" + password);
   t.key = t.host + ":" + std::to_string(t.port);
   return t;
 }

@@ -14,11 +14,15 @@ struct url {
   std::uint16_t port = 80;  //
   std::string host_header;  // "host[:port]" as the URL wrote it
   std::string request_target;
+  // "Basic <base64(user:password)>" from the URL's userinfo (percent-decoded); empty without.
+  std::string authorization;
   std::string key;  // pool key
 };
 
 // Throws std::system_error with http::errc::unsupported_url for anything but an absolute
-// http:// URL with a host and a port in 1-65535 (or none).
+// http:// URL with a host and a port in 1-65535 (or none). An IPv4 address with a trailing dot
+// ("127.0.0.1.") is that address, as in a browser's (and Node's) URL parser; a name with one
+// ("localhost.") goes to the resolver as written.
 url parse_url(std::string_view text);
 
 }  // namespace coronet::http::detail

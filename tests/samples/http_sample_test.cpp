@@ -10,6 +10,7 @@
 #include <csignal>
 #include <fstream>
 #include <iterator>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -248,6 +249,48 @@ TEST(HttpSample, ServerStopsPromptlyWithAnIdleKeepAliveConnection) {
   EXPECT_LT(clock.elapsed(), std::chrono::seconds(3)) << "under the 5 s keep-alive timeout";
   std::string rest;
   EXPECT_EQ(c.read_some(rest), 0) << "the connection was closed: " << rest;
+}
+
+// SIGINT with requests in flight closes the server gracefully, as docs/http.md's example does:
+// each of 50 requests whose body is still coming gets its response (with "Connection: close")
+// once the body arrives, then the close; before, every one of them got EOF and no response.
+// In flight, for sure: each client waits for "100 Continue", which the server sends only once
+// it has parsed the head and waits for the body. An idle keep-alive connection shows when the
+// server has taken the signal (it is closed at once), and only then do the bodies go out.
+TEST(HttpSample, SigintAnswersEveryRequestInFlightThenExits) {
+  child_process server({sample_path("http-server"), "--port", "0", "--quiet"});
+  const std::uint16_t port = listening_port(server);
+  raw_connection idle(port);
+  idle.send("GET /idle HTTP/1.1\r\nHost: x\r\n\r\n");
+  const std::string first = idle.read_until("\r\n\r\n/idle");
+  ASSERT_NE(first.find("HTTP/1.1 200 OK"), std::string::npos) << first;
+  constexpr int in_flight = 50;
+  std::vector<std::unique_ptr<raw_connection>> clients;
+  for (int i = 0; i < in_flight; ++i) {
+    clients.push_back(std::make_unique<raw_connection>(port));
+    clients.back()->send("POST /req-" + std::to_string(i) +
+                         " HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
+                         "Expect: 100-continue\r\n\r\n");
+    const std::string cont = clients.back()->read_until("\r\n\r\n");
+    ASSERT_EQ(cont, "HTTP/1.1 100 Continue\r\n\r\n") << i;
+  }
+  server.signal(SIGINT);
+  std::string rest;
+  ASSERT_EQ(idle.read_some(rest), 0) << "the idle connection closes on the signal: " << rest;
+  for (int i = 0; i < in_flight; ++i) {
+    SCOPED_TRACE(i);
+    raw_connection& c = *clients[std::size_t(i)];
+    c.send("hello");
+    std::string got;
+    while (c.read_some(got) > 0) {
+    }
+    const std::string body = "/req-" + std::to_string(i);
+    EXPECT_TRUE(got.starts_with("HTTP/1.1 200 OK\r\n")) << got;
+    EXPECT_NE(got.find("Connection: close\r\n"), std::string::npos) << got;
+    EXPECT_TRUE(got.ends_with("\r\n\r\n" + body)) << got;
+  }
+  EXPECT_EQ(server.wait(), 0);
+  EXPECT_EQ(server.read_stderr(), "");
 }
 
 using HttpSampleNode = sample_test::node_test;

@@ -378,5 +378,53 @@ TEST(ClientBasic, HostNameIsResolved) {
   });
 }
 
+// Userinfo in the URL is sent as Basic credentials, percent-decoded, as Node sends it; not in
+// the Host header nor the request line.
+TEST(ClientBasic, UrlUserinfoIsSentAsBasicAuthorization) {
+  in_loop([]() -> task<> {
+    auto l = tcp::listener::bind(tcp::endpoint{"127.0.0.1", 0});
+    const std::string port = std::to_string(l.port());
+    http::client c;
+    const std::string reply = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+    struct check {
+      std::string url;
+      std::string authorization;
+    };
+    // base64("user:p@ss w") and base64("u:"), base64(":pw").
+    for (const check& k :
+         {check{"http://user:p%40ss%20w@127.0.0.1:" + port + "/a", "Basic dXNlcjpwQHNzIHc="},
+          check{"http://u@127.0.0.1:" + port + "/a", "Basic dTo="},
+          check{"http://:pw@127.0.0.1:" + port + "/a", "Basic OnB3"},
+          check{"http://127.0.0.1:" + port + "/a", ""}}) {
+      raw_request seen;
+      auto get = [&]() -> task<> { co_await c.get(k.url); };
+      co_await when_all(answer_once(l, reply, &seen), get());
+      EXPECT_EQ(seen.header("Authorization"), k.authorization) << k.url;
+      EXPECT_EQ(seen.header("Host"), "127.0.0.1:" + port) << k.url;
+      EXPECT_EQ(seen.request_line(), "GET /a HTTP/1.1") << k.url;
+    }
+    // An Authorization header of the caller's own wins.
+    raw_request seen;
+    auto own = [&]() -> task<> {
+      http::fields h;
+      h.add("Authorization", "Bearer t");
+      co_await c.get("http://user:pw@127.0.0.1:" + port + "/a", std::move(h));
+    };
+    co_await when_all(answer_once(l, reply, &seen), own());
+    EXPECT_EQ(seen.header("Authorization"), "Bearer t");
+  });
+}
+
+// "127.0.0.1." is the IPv4 address (as a browser's and Node's URL parser read it); Boost.URL
+// 1.81 took ".:port/" for the path ("URL path does not start with '/'").
+TEST(ClientBasic, Ipv4HostWithATrailingDotIsTheAddress) {
+  with_server(echo_request, [](served& s) -> task<> {
+    http::client c;
+    http::response r = co_await c.get("http://127.0.0.1.:" + std::to_string(s.port()) + "/dot");
+    EXPECT_EQ(r.body, "GET /dot ");
+    EXPECT_EQ(r.headers.get("X-Host"), "127.0.0.1:" + std::to_string(s.port()));
+  });
+}
+
 }  // namespace
 }  // namespace coronet::http_client_test

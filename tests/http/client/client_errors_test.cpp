@@ -156,6 +156,18 @@ TEST(ClientErrors, MisbehavingServersGiveTheRightError) {
        http::errc::malformed_message},
       {"bad header line", "HTTP/1.1 200 OK\r\nNo colon here\r\n\r\n",
        http::errc::malformed_message},
+      // RFC 9112 2.2: lines end in CRLF; llhttp 8 took a bare LF ending the status line, the
+      // head or the trailers. The client refuses them as the server does (docs/http.md).
+      {"bare LF ending the status line", "HTTP/1.1 200 OK\nContent-Length: 0\r\n\r\n",
+       http::errc::malformed_message},
+      {"bare LF ending the head", "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\nok",
+       http::errc::malformed_message},
+      {"bare LF ending the trailers",
+       "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\n",
+       http::errc::malformed_message},
+      {"bare LF after a trailer line",
+       "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\nX: 1\r\n\n",
+       http::errc::malformed_message},
       {"bad chunk size", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhi\r\n",
        http::errc::malformed_message},
       {"two lengths", "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nok",

@@ -1,5 +1,6 @@
-// http::router: exact paths, prefixes (the longest wins, exact beats prefix), methods (HEAD
-// uses GET, 405 with Allow), 404 and the fallback; called directly, and once through a server.
+// http::router: exact paths, prefixes (the longest wins, exact beats prefix), path parameters,
+// percent-decoded matching, methods (HEAD uses GET, 405 with Allow, its replaceable handler),
+// 404 and the fallback; called directly, and once through a server.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -175,6 +176,108 @@ TEST(Router, FallbackDoesNotReplaceMethodNotAllowed) {
   http::router r;
   r.get("/known", named("known")).fallback(named("fallback"));
   EXPECT_EQ(outcome(r, "POST", "/known"), "405 Allow: GET");
+}
+
+// A handler answering "name key=value ..." with the parameters the router matched.
+http::server::handler with_params(std::string name) {
+  return [name](http::request& req) -> task<http::response> {
+    std::string out = name;
+    for (const auto& [k, v] : req.params) out += " " + k + "=" + v;
+    co_return http::response(200, out);
+  };
+}
+
+TEST(Router, PathParametersMatchOneSegment) {
+  http::router r;
+  r.get("/kv/:key", with_params("get"))
+      .put("/kv/:key", with_params("put"))
+      .del("/kv/:key", with_params("del"))
+      .get("/users/:id/posts/:post", with_params("post"));
+  EXPECT_EQ(outcome(r, "GET", "/kv/alpha"), "200 get key=alpha");
+  EXPECT_EQ(outcome(r, "PUT", "/kv/alpha?x=1"), "200 put key=alpha");
+  EXPECT_EQ(outcome(r, "DELETE", "/kv/alpha"), "200 del key=alpha");
+  EXPECT_EQ(outcome(r, "GET", "/users/7/posts/42"), "200 post id=7 post=42");
+  EXPECT_EQ(outcome(r, "GET", "/kv/"), "404") << "a parameter is never empty";
+  EXPECT_EQ(outcome(r, "GET", "/kv"), "404");
+  EXPECT_EQ(outcome(r, "GET", "/kv/a/b"), "404") << "one segment only";
+  EXPECT_EQ(outcome(r, "POST", "/kv/alpha"), "405 Allow: GET, PUT, DELETE");
+}
+
+TEST(Router, ParamAccessorGivesTheDecodedValue) {
+  http::router r;
+  r.get("/kv/:key", [](http::request& req) -> task<http::response> {
+    co_return http::response(
+        200, std::string(req.param("key")) + "|" + std::string(req.param("missing")) + "|");
+  });
+  EXPECT_EQ(route(r, "GET", "/kv/a%20b").body, "a b||");
+}
+
+TEST(Router, LiteralRouteBeatsAParameter) {
+  http::router r;
+  r.get("/kv/:key", with_params("param")).get("/kv/list", with_params("list"));
+  EXPECT_EQ(outcome(r, "GET", "/kv/list"), "200 list");
+  EXPECT_EQ(outcome(r, "GET", "/kv/other"), "200 param key=other");
+}
+
+TEST(Router, PrefixWithAParameter) {
+  http::router r;
+  r.prefix("GET", "/u/:user/files/", with_params("files"));
+  EXPECT_EQ(outcome(r, "GET", "/u/ann/files/a/b"), "200 files user=ann");
+  EXPECT_EQ(outcome(r, "GET", "/u/ann/other"), "404");
+}
+
+// Each segment is percent-decoded before matching, so an escape cannot dodge a route (or a
+// prefix guard); "%2F" decodes inside its segment and never splits it.
+TEST(Router, MatchesPercentDecodedSegments) {
+  http::router r;
+  r.get("/admin/panel", with_params("panel"))
+      .prefix("", "/admin/", with_params("admin"))
+      .get("/kv/:key", with_params("kv"))
+      .get("/a/b", with_params("a-b"));
+  EXPECT_EQ(outcome(r, "GET", "/%61dmin/panel"), "200 panel");
+  EXPECT_EQ(outcome(r, "GET", "/%61%64%6D%69%6E/x"), "200 admin");
+  EXPECT_EQ(outcome(r, "GET", "/kv/a%2Fb"), "200 kv key=a/b");
+  EXPECT_EQ(outcome(r, "GET", "/a%2Fb"), "404") << "%2F is no separator";
+  EXPECT_EQ(outcome(r, "GET", "/a/b"), "200 a-b");
+}
+
+TEST(Router, MalformedEscapeIs400) {
+  http::router r;
+  r.prefix("", "/", with_params("any"));
+  EXPECT_EQ(outcome(r, "GET", "/a%zz"), "400");
+  EXPECT_EQ(outcome(r, "GET", "/a%2"), "400");
+  EXPECT_EQ(outcome(r, "GET", "/a%"), "400");
+}
+
+TEST(Router, AbsoluteFormTargetIsRoutedByItsPath) {
+  http::router r;
+  r.get("/admin/x", with_params("admin")).get("/", with_params("root"));
+  EXPECT_EQ(outcome(r, "GET", "http://example.com/admin/x?q=1"), "200 admin");
+  EXPECT_EQ(outcome(r, "GET", "http://example.com"), "200 root");
+}
+
+TEST(Router, MethodNotAllowedHandlerIsReplaceable) {
+  http::router r;
+  r.get("/thing", named("get"))
+      .method_not_allowed([](http::request& req) -> task<http::response> {
+        co_return http::response(405, "no " + req.method + "\n");
+      })
+      .fallback(named("fallback"));
+  const http::response res = route(r, "DELETE", "/thing");
+  EXPECT_EQ(res.status, 405);
+  EXPECT_EQ(res.body, "no DELETE\n");
+  EXPECT_EQ(res.headers.get("Allow"), "GET") << "the router adds Allow when the handler did not";
+  EXPECT_EQ(outcome(r, "GET", "/nothing"), "200 fallback");
+  // A handler that sets its own Allow (or answers otherwise) is left alone.
+  http::router own;
+  own.post("/p", named("post")).method_not_allowed([](http::request&) -> task<http::response> {
+    http::response res(405);
+    res.headers.add("Allow", "POST, OPTIONS");
+    co_return res;
+  });
+  const http::response mine = route(own, "GET", "/p");
+  EXPECT_EQ(mine.headers.count("Allow"), 1u);
+  EXPECT_EQ(mine.headers.get("Allow"), "POST, OPTIONS");
 }
 
 TEST(Router, CopiesShareTheirRoutes) {

@@ -7,6 +7,8 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "coronet/http/fields.hpp"
 
@@ -21,9 +23,19 @@ struct request {
   // The whole body (a server handler taking `request&` gets it read already).
   std::string body;
 
-  // The target without its query, and the query without its '?'.
+  // The target without its query, and the query without its '?'; of an absolute-form target,
+  // the path after its authority ("/" when there is none): "http://a/x?q" has path "/x".
+  // Neither is percent-decoded.
   std::string_view path() const noexcept;
   std::string_view query() const noexcept;
+  // Whom the request is for: the authority of an absolute-form target, which replaces Host
+  // (RFC 9112 3.2.2), otherwise the Host header ("example.com:8080"; empty without one).
+  std::string_view authority() const noexcept;
+  // A path parameter the router matched (`/kv/:key` and "/kv/a%20b" give param("key") ==
+  // "a b", percent-decoded); empty when there is none of that name.
+  std::string_view param(std::string_view name) const noexcept;
+  // The router's path parameters, name and decoded value, in the order of the pattern.
+  std::vector<std::pair<std::string, std::string>> params;
   // Whether the connection stays open after this exchange (HTTP/1.1 unless "Connection: close",
   // HTTP/1.0 only with "Connection: keep-alive").
   bool keep_alive() const noexcept;
