@@ -1,6 +1,9 @@
 // Everything in coronet::process: child processes (spawn, fork, wait, kill, exec_file), Node's
 // message channel between a parent and a child (channel, parent_channel, handles) and Node's
 // cluster (process::cluster). See docs/process.md.
+//
+// Boost.JSON's value is only declared here: a program that sends or receives messages also
+// includes <coronet/process/json.hpp>.
 #pragma once
 
 #include "coronet/process/channel.hpp"

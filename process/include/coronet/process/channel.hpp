@@ -4,6 +4,7 @@
 // Windows: Node's own channel there is libuv's framed pipe protocol, not JSON lines, so the
 // peer of a channel must be coronet on both sides (see process/src/win/spawn.cpp).
 //
+//   #include <coronet/process/json.hpp>            // Boost.JSON's value, for send and receive
 //   co_await ch.send("hello");                     // a boost::json::value
 //   while (std::optional<boost::json::value> m = co_await ch.receive())
 //     std::cout << boost::json::serialize(*m) << "\n";
@@ -61,8 +62,7 @@
 #include <optional>
 #include <system_error>
 
-#include <boost/json/value.hpp>
-
+#include "coronet/process/detail/json_fwd.hpp"
 #include "coronet/process/handle.hpp"
 #include "coronet/stream.hpp"
 #include "coronet/task.hpp"
