@@ -1,10 +1,10 @@
 // exec_file: run a program to its end and collect what it writes, as Node's
 // child_process.execFile (without a shell: `args` go to the program as they are).
 //
-//   coronet::process::exec_result r = co_await coronet::process::exec_file("git", {"rev-parse",
-//                                                                            "HEAD"});
-//   if (!r.status.success()) throw std::runtime_error("git: " + r.status.to_string() + ": " +
-//   r.err); std::string commit = r.out;
+//   const std::vector<std::string> args = {"rev-parse", "HEAD"};  // (GCC 12: no braced list
+//   auto r = co_await coronet::process::exec_file("git", args);   // inside a co_await)
+//   if (!r.status.success()) throw std::runtime_error("git: " + r.status.to_string());
+//   std::string commit = r.out;
 //
 // The child's stdout and stderr are pipes read at the same time, each up to max_buffer bytes;
 // its stdin is /dev/null unless exec_options::in says otherwise (Node gives it a pipe nobody
