@@ -34,6 +34,7 @@ constexpr int max_retransmissions = 3;
 // Node's that was handled here. Throws channel_error::bad_message for a line that is not JSON.
 task<std::optional<inbound>> dispatch(channel_state& st, std::string_view line) {
   boost::json::value v = st.text.parse(line);
+  st.input.trim();  // a large line is parsed: its buffer goes back now
   if (!internal_cmd(v)) co_return inbound(std::move(v));
   std::optional<inbound> m = co_await dispatch_internal(st, std::move(v));
   co_return m;

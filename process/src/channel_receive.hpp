@@ -62,6 +62,7 @@ task<std::optional<Out>> receive_as(channel_state* state) {
   for (;;) {
     while (std::optional<std::string_view> line = st.input.next_line()) {
       boost::json::value v = st.text.parse(*line);
+      st.input.trim();  // a large line is parsed: its buffer goes back now, not at the next read
       if (!internal_cmd(v)) {
         if constexpr (std::is_same_v<Out, boost::json::value>) {
           co_return std::optional<Out>(std::move(v));  // the common case: one move, no more

@@ -14,6 +14,7 @@
 
 #include "channel_transport.hpp"
 #include "coronet/detail/event.hpp"
+#include "coronet/process/json.hpp"
 #include "coronet/stream.hpp"
 #include "coronet/task.hpp"
 #include "json_text.hpp"

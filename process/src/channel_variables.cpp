@@ -31,7 +31,9 @@ std::optional<channel_variables> take_channel_variables() {
   if (!fd_var) return std::nullopt;
   const std::string fd_text = fd_var;
   const char* mode_var = std::getenv("NODE_CHANNEL_SERIALIZATION_MODE");
-  const std::string mode = mode_var ? mode_var : "json";
+  // Node treats an unset or empty mode as its default, 'json' (child_process.js:
+  // `serialization || 'json'`), so an empty variable is json here too.
+  const std::string mode = mode_var && *mode_var ? mode_var : "json";
   unset("NODE_CHANNEL_FD");
   unset("NODE_CHANNEL_SERIALIZATION_MODE");
 

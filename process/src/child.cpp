@@ -1,16 +1,21 @@
 #include "coronet/process/child.hpp"
 
+#include <signal.h>
+
 #include <cerrno>
 #include <utility>
 
 #include "coronet/detail/io_backend.hpp"
 #include "coronet/error.hpp"
 #include "pidfd.hpp"
+#include "timeout_watch.hpp"
 
 namespace coronet::process {
 
 child::child(child&& o) noexcept
     : pid_(std::exchange(o.pid_, -1)),
+      detached_(std::exchange(o.detached_, false)),
+      timeout_(std::move(o.timeout_)),
       program_(std::move(o.program_)),
       handle_(std::exchange(o.handle_, {})),
       backend_(std::exchange(o.backend_, nullptr)),
@@ -24,6 +29,8 @@ child& child::operator=(child&& o) noexcept {
   if (this != &o) {
     release();
     pid_ = std::exchange(o.pid_, -1);
+    detached_ = std::exchange(o.detached_, false);
+    timeout_ = std::move(o.timeout_);
     program_ = std::move(o.program_);
     handle_ = std::exchange(o.handle_, {});
     backend_ = std::exchange(o.backend_, nullptr);
@@ -61,9 +68,10 @@ task<exit_status> child::wait() {
     int err = 0;
     if (auto s = detail::try_reap(pid_, handle_.fd, err)) {
       status_ = *s;
+      status_->timed_out = timeout_ && timeout_->fired;
       // Closing cancels the polls of other waiters; they find the status set.
       backend_->close(handle_);
-      co_return *s;
+      co_return *status_;
     }
     if (err != 0) throw_errno(-err, "wait " + program_);
     const int r = co_await detail::pidfd_readable(*backend_, handle_);
@@ -78,6 +86,7 @@ bool child::kill(int sig) {
   int err = 0;
   if (auto s = detail::try_reap(pid_, handle_.fd, err)) {
     status_ = *s;
+    status_->timed_out = timeout_ && timeout_->fired;
     backend_->close(handle_);
     return false;
   }
@@ -85,6 +94,17 @@ bool child::kill(int sig) {
   if (r == -ESRCH) return false;  // exited just now
   if (r < 0) throw_errno(-r, "kill " + program_ + " (pid " + std::to_string(pid_) + ")");
   return true;
+}
+
+bool child::kill_group(int sig) {
+  const std::string what = "kill group of " + program_ + " (pid " + std::to_string(pid_) + ")";
+  if (!detached_) throw_errno(EINVAL, what + ": not started with options.detached");
+  if (pid_ <= 0) return false;  // -pid must never be -1 (every process) or 0 (our own group)
+  // Until the child is reaped its pid, and so its group id, cannot be anyone else's; after, the
+  // id stays reserved while any member of the group lives, and no process is left otherwise.
+  if (::kill(-pid_, sig) == 0) return true;
+  if (errno == ESRCH) return false;
+  throw_errno(errno, what);
 }
 
 }  // namespace coronet::process

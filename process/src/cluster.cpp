@@ -24,6 +24,7 @@
 #include "coronet/detail/event.hpp"
 #include "coronet/error.hpp"
 #include "coronet/per_core.hpp"
+#include "coronet/process/json.hpp"
 #include "coronet/process/parent_channel.hpp"
 #include "coronet/process/spawn.hpp"
 #include "coronet/process/this_program.hpp"

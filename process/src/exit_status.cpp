@@ -41,9 +41,14 @@ std::string exit_status::to_string() const {
     return std::string("exit code ") + hex;
   }
 #endif
-  if (signal == 0) return "exit code " + std::to_string(code);
-  std::string r = "signal " + std::to_string(signal);
-  if (const char* name = signal_name(signal)) r += std::string(" (SIG") + name + ")";
+  std::string r;
+  if (signal == 0) {
+    r = "exit code " + std::to_string(code);
+  } else {
+    r = "signal " + std::to_string(signal);
+    if (const char* name = signal_name(signal)) r += std::string(" (SIG") + name + ")";
+  }
+  if (timed_out) r += ", timed out";
   return r;
 }
 

@@ -1,6 +1,8 @@
 #include "line_reader.hpp"
 
+#include <algorithm>
 #include <cstring>
+#include <new>
 #include <string>
 
 #include "coronet/error.hpp"
@@ -8,28 +10,48 @@
 
 namespace coronet::process::detail {
 
-namespace {
-// Reads come in chunks of at least this much free space.
-constexpr std::size_t read_chunk = 64 * 1024;
-}  // namespace
+void line_reader::compact() noexcept {
+  if (begin_ == 0) return;
+  std::memmove(buf_.get(), buf_.get() + begin_, end_ - begin_);
+  end_ -= begin_;
+  scanned_ -= begin_;
+  begin_ = 0;
+}
+
+void line_reader::resize(std::size_t cap) {
+  // realloc, not new[] + copy: no zero-filling, and glibc moves a large (mmap'd) block with
+  // mremap, so growing never holds the old and the new buffer at once.
+  char* p = static_cast<char*>(std::realloc(buf_.get(), cap));
+  if (!p) throw std::bad_alloc();
+  (void)buf_.release();
+  buf_.reset(p);
+  capacity_ = cap;
+}
 
 std::span<char> line_reader::room() {
-  // Moves the unconsumed bytes to the front, then grows the buffer if that is not enough.
-  if (begin_ > 0) {
-    std::memmove(buf_.get(), buf_.get() + begin_, end_ - begin_);
-    end_ -= begin_;
-    scanned_ -= begin_;
-    begin_ = 0;
-  }
+  trim();
+  compact();
   if (capacity_ - end_ < read_chunk) {
-    std::size_t cap = capacity_ ? capacity_ * 2 : 2 * read_chunk;
-    while (cap - end_ < read_chunk) cap *= 2;
-    auto bigger = std::make_unique<char[]>(cap);
-    if (end_) std::memcpy(bigger.get(), buf_.get(), end_);
-    buf_ = std::move(bigger);
-    capacity_ = cap;
+    // Doubling, but never past what a line within the limit needs: next_line() drops an
+    // unfinished line once it is over max_message_, so end_ <= max_message_ here (unless the
+    // limit was lowered meanwhile, hence the max).
+    const std::size_t limit = std::max(max_message_, end_) + read_chunk;
+    std::size_t cap = capacity_ ? capacity_ * 2 : default_capacity;
+    cap = std::min(std::max(cap, end_ + read_chunk), std::max(limit, default_capacity));
+    resize(cap);
   }
   return std::span<char>(buf_.get() + end_, capacity_ - end_);
+}
+
+void line_reader::trim() noexcept {
+  if (capacity_ <= keep_capacity || end_ - begin_ + read_chunk > default_capacity) return;
+  compact();
+  // Shrinking in place cannot fail in practice; if it does, the big buffer stays.
+  if (char* p = static_cast<char*>(std::realloc(buf_.get(), default_capacity))) {
+    (void)buf_.release();
+    buf_.reset(p);
+    capacity_ = default_capacity;
+  }
 }
 
 std::optional<std::string_view> line_reader::take_line() {
@@ -47,6 +69,7 @@ std::optional<std::string_view> line_reader::take_line() {
 }
 
 std::optional<std::string_view> line_reader::next_line() {
+  trim();  // the previous line, if large, is done with
   while (buf_) {
     std::optional<std::string_view> l = take_line();
     if (!l) break;
@@ -64,6 +87,7 @@ std::optional<std::string_view> line_reader::next_line() {
   if (end_ - begin_ > max_message_) {
     const std::size_t so_far = end_ - begin_;
     begin_ = scanned_ = end_ = 0;  // drop it, and what follows up to its '\n'
+    trim();
     if (!discarding_) {
       discarding_ = true;
       throw_error(channel_error::message_too_long,

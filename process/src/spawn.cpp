@@ -17,6 +17,7 @@
 #include "coronet/detail/io_backend.hpp"
 #include "coronet/error.hpp"
 #include "pidfd.hpp"
+#include "timeout_watch.hpp"
 
 extern char** environ;
 
@@ -177,6 +178,10 @@ child spawner::start(const std::string& program, const std::vector<std::string>&
     env.insert_or_assign("NODE_CHANNEL_SERIALIZATION_MODE", std::string("json"));
   }
   if (!o.cwd.empty()) check_cwd(o.cwd, program);
+  if (o.timeout.count() < 0) fail(EINVAL, program, "negative timeout");
+  // An invalid kill signal fails now, not when the time runs out.
+  if (o.timeout.count() > 0 && (o.kill_signal <= 0 || o.kill_signal >= NSIG))
+    fail(EINVAL, program, "kill_signal " + std::to_string(o.kill_signal));
   const std::string path = find_program(program, env);
 
   spawn_objects so;
@@ -192,8 +197,10 @@ child spawner::start(const std::string& program, const std::vector<std::string>&
   sigfillset(&all);
   check(posix_spawnattr_setsigmask(&so.attr, &none), "posix_spawnattr_setsigmask");
   check(posix_spawnattr_setsigdefault(&so.attr, &all), "posix_spawnattr_setsigdefault");
-  check(posix_spawnattr_setflags(&so.attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF),
-        "posix_spawnattr_setflags");
+  short flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
+  // Node's `detached`: a new session, whose process group the child leads (kill_group).
+  if (o.detached) flags |= POSIX_SPAWN_SETSID;
+  check(posix_spawnattr_setflags(&so.attr, flags), "posix_spawnattr_setflags");
 
   const stdio modes[3] = {o.in, o.out, o.err};
   pipe_pair pipes[3];
@@ -269,6 +276,9 @@ child spawner::start(const std::string& program, const std::vector<std::string>&
     fail(-pidfd, program, "pidfd_open");
   }
   coronet::detail::adopt(c.handle_, pidfd);
+  c.detached_ = o.detached;
+  if (o.timeout.count() > 0)
+    c.timeout_ = detail::start_timeout_watch(backend, pid, o.detached, o.kill_signal, o.timeout);
 
   static constexpr const char* names[3] = {"stdin of ", "stdout of ", "stderr of "};
   stream* ends[3] = {&c.in_, &c.out_, &c.err_};

@@ -9,6 +9,7 @@
 
 #include <boost/json/value.hpp>
 #include <coronet/process.hpp>
+#include <coronet/process/json.hpp>
 
 namespace sample {
 

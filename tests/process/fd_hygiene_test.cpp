@@ -28,6 +28,7 @@
 #include <coronet/coronet.hpp>
 #include <coronet/http.hpp>
 #include <coronet/process.hpp>
+#include <coronet/process/json.hpp>
 
 #include "process_test_support.hpp"
 

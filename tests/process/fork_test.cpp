@@ -8,6 +8,10 @@
 #include <csignal>
 #include <filesystem>
 
+#ifndef _WIN32
+#include <sys/socket.h>
+#endif
+
 #include "process_test_support.hpp"
 
 namespace {
@@ -135,6 +139,26 @@ TEST(ProcessFork, ParentChannelRefusesAdvancedSerialization) {
     co_return;
   }());
 }
+
+#ifndef _WIN32
+// Node reads an empty NODE_CHANNEL_SERIALIZATION_MODE as its default, json.
+TEST(ProcessFork, ParentChannelTakesAnEmptySerializationAsJson) {
+  run_bounded([]() -> coronet::task<> {
+    int sv[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
+      throw std::system_error(errno, std::generic_category(), "socketpair");
+    coronet::stream peer = coronet::stream::from_pipe(sv[1], "peer");
+    process_test::set_env("NODE_CHANNEL_FD", std::to_string(sv[0]));
+    process_test::set_env("NODE_CHANNEL_SERIALIZATION_MODE", "");
+    std::optional<channel> parent = parent_channel();  // refused (EPROTONOSUPPORT) before
+    if (!parent) throw std::runtime_error("no parent channel");
+    EXPECT_EQ(std::getenv("NODE_CHANNEL_SERIALIZATION_MODE"), nullptr);
+    channel child_side(std::move(peer));
+    co_await parent->send(json::value("json"));
+    EXPECT_EQ(co_await receive_one(child_side), json::value("json"));
+  }());
+}
+#endif
 
 TEST(ProcessFork, ManyChildrenAtOnce) {
   run_bounded([]() -> coronet::task<> {

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "coronet/detail/descriptor_passing.hpp"
+#include "coronet/process/json.hpp"
 #include "process_test_support.hpp"
 #include "temp_dir.hpp"
 #include "test_support.hpp"

@@ -59,6 +59,7 @@
 #include <coronet/coronet.hpp>
 #include <coronet/detail/io_backend.hpp>  // lends_on_arrival, for cluster-worker
 #include <coronet/process.hpp>
+#include <coronet/process/json.hpp>
 
 #ifndef _WIN32
 extern char** environ;

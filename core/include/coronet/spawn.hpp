@@ -6,6 +6,10 @@
 // exception handler (coronet/error.hpp; stderr by default): it is never dropped. A spawned task
 // still running when its scheduler shuts down is destroyed, its I/O cancelled first. Prefer
 // task_group where the caller should wait for, or cancel, what it started.
+//
+// Not to be confused with coronet::process::spawn (coronet/process/spawn.hpp), which starts a
+// program as a child process, as Node's child_process.spawn does: coronet::spawn starts a
+// coroutine in this process, on this thread.
 #pragma once
 
 #include <exception>

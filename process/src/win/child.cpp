@@ -119,4 +119,9 @@ bool child::kill(int sig) {
   throw_errno(coronet::detail::from_windows_error(error), what);
 }
 
+bool child::kill_group(int) {
+  // Process groups (and a job object to stand for one) are not implemented on Windows.
+  throw_errno(ENOSYS, "kill group of " + program_ + ": process groups are POSIX only");
+}
+
 }  // namespace coronet::process

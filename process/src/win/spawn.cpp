@@ -118,6 +118,10 @@ child spawner::start(const std::string& program, const std::vector<std::string>&
   // The pipes and the process handle need the scheduler's backend: fail before starting anything.
   coronet::detail::io_backend& backend = coronet::detail::current_backend();
   const std::string what = "spawn " + program;
+  // Process groups and the timeout watch are POSIX only for now (a job object would stand for a
+  // group here): refused, rather than a child that silently outlives its limit.
+  if (o.detached) fail(ENOSYS, program, "options.detached (process groups) is POSIX only");
+  if (o.timeout.count() != 0) fail(ENOSYS, program, "options.timeout is POSIX only");
 
   detail::environment env(o, program);
   if (with_channel) {

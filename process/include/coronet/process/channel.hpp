@@ -4,6 +4,7 @@
 // Windows: Node's own channel there is libuv's framed pipe protocol, not JSON lines, so the
 // peer of a channel must be coronet on both sides (see process/src/win/spawn.cpp).
 //
+//   #include <coronet/process/json.hpp>            // Boost.JSON's value, for send and receive
 //   co_await ch.send("hello");                     // a boost::json::value
 //   while (std::optional<boost::json::value> m = co_await ch.receive())
 //     std::cout << boost::json::serialize(*m) << "\n";
@@ -22,8 +23,10 @@
 // Limits (a peer is not trusted to be well-behaved):
 // - Receive: a line longer than max_message() (64 MiB by default; Node has no limit) is
 //   message_too_long as soon as the limit is passed, however long the peer's line goes on
-//   (without a newline, for ever): the buffer grows to about twice the limit at most, the rest
-//   of the line is dropped as it comes, and the line after it is the next message. A value
+//   (without a newline, for ever): the buffer grows to the limit plus one read chunk (64 KiB)
+//   at most, the rest of the line is dropped as it comes, and the line after it is the next
+//   message. Once a large line has been consumed the buffer shrinks back to 128 KiB, so one big
+//   message does not stay resident. A value
 //   nested deeper than max_depth() (4096 by default; JSON.parse has no small limit, Boost.JSON's
 //   default 32 refuses real messages) is bad_message, as is anything that is not one JSON value
 //   in UTF-8; the channel goes on.
@@ -59,8 +62,7 @@
 #include <optional>
 #include <system_error>
 
-#include <boost/json/value.hpp>
-
+#include "coronet/process/detail/json_fwd.hpp"
 #include "coronet/process/handle.hpp"
 #include "coronet/stream.hpp"
 #include "coronet/task.hpp"

@@ -25,6 +25,7 @@
 
 #include <chrono>
 #include <csignal>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -41,6 +42,10 @@
 #endif
 
 namespace coronet::process {
+
+namespace detail {
+struct timeout_state;
+}
 
 #ifdef _WIN32
 // A Windows process id (a DWORD): MSVC has no pid_t, and mingw's is 64 bits wide.
@@ -80,6 +85,14 @@ class child {
   // invalid signal. Windows: SIGTERM, SIGKILL and SIGINT terminate the child (exit code 1,
   // reported as the signal); other signals throw ENOSYS.
   bool kill(int sig = SIGTERM);
+  // Sends `sig` to the child's whole process group: the child and every process it started
+  // that stayed in its group (the commands of `sh -c`, a build's compilers), as Node's
+  // process.kill(-child.pid, sig). The child must have been started with options.detached (it
+  // leads its own group then); throws std::system_error (EINVAL) otherwise, and for an invalid
+  // signal. false when no process of the group is left. Works after the child itself has been
+  // reaped, for the members it left behind (a group id, like a pid, is only reused once the
+  // group is empty). POSIX only: Windows throws ENOSYS.
+  bool kill_group(int sig = SIGTERM);
 
   // For a child that may outlive its channel (Node's seed child keeps its timer running):
   // disconnect the channel, give the child `grace` to exit, then send it `sig` and wait. Returns
@@ -103,6 +116,9 @@ class child {
   int kill_signal_ = 0;  // the signal of a kill() that terminated the child
 #else
   pid_t pid_ = -1;
+  bool detached_ = false;  // leads its own process group (options.detached)
+  // options.timeout's watch: whether it fired (null without a timeout).
+  std::shared_ptr<detail::timeout_state> timeout_;
 #endif
   std::string program_;
   // The pidfd (Linux) or the process handle (Windows), under backend_.

@@ -54,10 +54,9 @@
 #include <string>
 #include <vector>
 
-#include <boost/json/value.hpp>
-
 #include "coronet/process/channel.hpp"
 #include "coronet/process/child.hpp"
+#include "coronet/process/detail/json_fwd.hpp"
 #include "coronet/process/exit_status.hpp"
 #include "coronet/process/options.hpp"
 #include "coronet/serve.hpp"

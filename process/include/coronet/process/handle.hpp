@@ -17,8 +17,6 @@
 #include <string_view>
 #include <variant>
 
-#include <boost/json/value.hpp>
-
 #include "coronet/stream.hpp"
 #include "coronet/tcp_listener.hpp"
 #include "coronet/unix_listener.hpp"
@@ -28,12 +26,9 @@ namespace coronet::process {
 // Empty (std::monostate), a connected socket, or a TCP or Unix listening socket.
 using handle = std::variant<std::monostate, stream, tcp::listener, unix::listener>;
 
-// What a receive_with_handle() gives: the message and the handle that came with it (empty when
-// none did).
-struct message {
-  boost::json::value value;
-  process::handle handle;
-};
+// What a receive_with_handle() gives: the message and the handle that came with it. Defined in
+// coronet/process/message.hpp (with Boost.JSON's value; coronet/process/json.hpp includes it).
+struct message;
 
 // Node's type name for what `h` holds, as it appears on the wire: "net.Socket", "net.Server"; ""
 // for an empty handle.

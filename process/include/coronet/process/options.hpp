@@ -6,8 +6,13 @@
 //   o.env_add["LANG"] = "C";                 // this process's environment plus LANG=C
 //   o.cwd = "/tmp";
 //   auto child = coronet::process::spawn("ls", {"-l"}, o);
+//
+//   o.detached = true;                        // its own process group: kill_group() reaches
+//   o.timeout = std::chrono::seconds(5);      // everything it starts; SIGTERM after 5 s
 #pragma once
 
+#include <chrono>
+#include <csignal>
 #include <map>
 #include <optional>
 #include <string>
@@ -39,6 +44,19 @@ struct options {
 
   // The working directory; empty: this process's. A relative program path is looked up from it.
   std::string cwd;
+
+  // Node's `detached`: the child leads a new session and process group (setsid; its pid is the
+  // group id), so child.kill_group(sig) signals it and every process it started that stayed in
+  // its group, e.g. the commands of `sh -c`. It also leaves the terminal's foreground group: a
+  // Ctrl-C at the terminal no longer reaches it. POSIX only (Windows: spawn throws ENOSYS).
+  bool detached = false;
+
+  // Node's `timeout` and `killSignal`: a child still running `timeout` after it started gets
+  // `kill_signal` (its whole group when `detached`), and its exit_status has timed_out set. Zero:
+  // no limit. The timer runs whether or not anything waits for the child, and stops when the
+  // child exits. POSIX only (Windows: spawn throws ENOSYS for a nonzero timeout).
+  std::chrono::milliseconds timeout{0};
+  int kill_signal = SIGTERM;
 };
 
 }  // namespace coronet::process

@@ -6,6 +6,13 @@
 //   auto w = coronet::process::fork("./worker");                   // + Node's message channel
 //   co_await w.channel().send("hi");
 //
+// The names are Node's (child_process.spawn and child_process.fork), and they mean what they
+// mean there, not what the same words mean elsewhere in coronet or in POSIX:
+// - process::spawn starts a *program* as a child process; coronet::spawn (coronet/spawn.hpp)
+//   starts a *task* (a coroutine) in this process.
+// - process::fork never calls fork(2): it spawns `program` (posix_spawn, like spawn) with Node's
+//   message channel to it. The child runs `program` from its start, not a copy of this process.
+//
 // `program` is looked up on PATH when it has no '/' (the child's PATH when options.env sets
 // one, else this process's). argv[0] is `program` as given. The child starts with a default
 // signal mask and default signal dispositions (whatever this thread blocks or ignores, SIGPIPE
