@@ -1,11 +1,14 @@
 # cmake -P driver of the header_examples.match test: the example in a public header's opening
-# comment is code, so it must be compiled. Each header of HEADER_DIRS whose comment has one (a
-# run of lines indented "//   " after an empty "//" line) needs EXAMPLES_DIR/<header name>.cpp,
-# which the test suite compiles, to contain the example's lines in order (indentation aside; a
-# line "..." stands for any code). Change a header's example and this fails until the compiled
-# copy says the same.
-#   -DHEADER_DIRS=dir|dir... -DEXAMPLES_DIR=...
-foreach(var HEADER_DIRS EXAMPLES_DIR)
+# comment is code, so it must be compiled. Each header whose comment has one (a run of lines
+# indented "//   " after an empty "//" line) needs <examples dir>/<header name>.cpp, which the
+# test suite compiles, to contain the example's lines in order (indentation aside; a line "..."
+# stands for any code). Change a header's example and this fails until the compiled copy says
+# the same.
+#   -DHEADER_DIRS=<header dir>=<examples dir>|...
+#   -DSKIP=<dir>/<header>.hpp|...: headers whose examples do not compile yet (listed, not checked)
+cmake_minimum_required(VERSION 3.25)
+
+foreach(var HEADER_DIRS)
   if(NOT DEFINED ${var} OR "${${var}}" STREQUAL "")
     message(FATAL_ERROR "header_examples.cmake: -D${var}=... is required")
   endif()
@@ -25,9 +28,19 @@ endfunction()
 set(failures "")
 set(checked 0)
 string(REPLACE "|" ";" dirs "${HEADER_DIRS}")
-foreach(dir ${dirs})
+string(REPLACE "|" ";" skip "${SKIP}")
+set(skipped "")
+foreach(pair ${dirs})
+  string(REGEX REPLACE "=.*" "" dir "${pair}")
+  string(REGEX REPLACE ".*=" "" EXAMPLES_DIR "${pair}")
   file(GLOB headers ${dir}/*.hpp)
   foreach(header ${headers})
+    get_filename_component(leaf ${dir} NAME)
+    get_filename_component(file_name ${header} NAME)
+    if("${leaf}/${file_name}" IN_LIST skip)
+      list(APPEND skipped "${leaf}/${file_name}")
+      continue()
+    endif()
     file(READ ${header} text)
     lines_of("${text}" lines)
     # The example blocks of the opening comment; "..." cuts a block in two.
@@ -98,4 +111,4 @@ endforeach()
 if(failures)
   message(FATAL_ERROR "header examples out of date:${failures}")
 endif()
-message(STATUS "header examples: ${checked} headers' examples are in ${EXAMPLES_DIR}")
+message(STATUS "header examples: ${checked} headers' examples are compiled; not yet: ${skipped}")
