@@ -34,6 +34,10 @@ io_backend& stream_access::backend(stream& s) noexcept {
   return *s.backend_;
 }
 
+bool stream_access::sent_shutdown(const stream& s) noexcept {
+  return s.sent_shutdown_;
+}
+
 stream stream_access::adopt(io_backend& b, native_handle_type fd, socket_address peer) {
   return stream(b, fd, std::move(peer));
 }
@@ -118,9 +122,22 @@ void transfer_all_awaiter<Write>::on_step(operation* op) noexcept {
   self->loop_->complete(*op, op->result);
 }
 
+// A TCP send fails with EPIPE once the peer has reset the connection and the reset's own
+// ECONNRESET was reported elsewhere (to a receive, often). When this side did not shut down,
+// that is the only way to get there: say what happened, "Connection reset by peer", not "Broken
+// pipe" (Unix sockets and pipes keep EPIPE: there the peer just closed).
+int write_error(const stream& s, int err) noexcept {
+  if (err == EPIPE && s.remote_address().is_ip() && !stream_access::sent_shutdown(s))
+    return ECONNRESET;
+  return err;
+}
+
 template <bool Write>
 void transfer_all_awaiter<Write>::await_resume() {
-  const int r = this->result();
+  int r = this->result();
+  if constexpr (Write) {
+    if (r < 0) r = -write_error(s_, -r);
+  }
   if (r < 0) throw_errno(-r, stream_context(s_, Write ? "write" : "read"));
   if (done_ < buf_.size()) {
     if (this->op_.cancel_requested)
@@ -155,6 +172,7 @@ stream::stream(stream&& o) noexcept
       backend_(o.backend_),
       peer_(o.peer_),
       pipe_(o.pipe_),
+      sent_shutdown_(o.sent_shutdown_),
       pipe_name_(std::move(o.pipe_name_)) {}
 
 stream& stream::operator=(stream&& o) noexcept {
@@ -164,6 +182,7 @@ stream& stream::operator=(stream&& o) noexcept {
     backend_ = o.backend_;
     peer_ = o.peer_;
     pipe_ = o.pipe_;
+    sent_shutdown_ = o.sent_shutdown_;
     pipe_name_ = std::move(o.pipe_name_);
   }
   return *this;
@@ -187,6 +206,7 @@ void stream::shutdown() {
     const int err = detail::last_socket_error();  // before building the message
     throw_errno(err, detail::stream_context(*this, "shutdown"));
   }
+  sent_shutdown_ = true;
 }
 
 void stream::set_nodelay(bool on) {

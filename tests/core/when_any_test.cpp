@@ -6,6 +6,7 @@
 #include <chrono>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -182,6 +183,22 @@ TEST(WhenAny, WinnerFinishingWhileStartingCancelsTheRestAtTheirFirstAwait) {
     EXPECT_EQ(r.index(), 0u);
   });
   EXPECT_EQ(later, std::errc::operation_canceled);
+}
+
+TEST(WhenAny, TakesAwaitablesThatAreNotTasks) {
+  coronet::run([]() -> task<> {
+    // The example of when_any.hpp's comment, with a task standing for the receive().
+    auto r =
+        co_await coronet::when_any(value_after_turns(1, 5), coronet::sleep_for(ct::long_sleep));
+    static_assert(std::is_same_v<decltype(r), std::variant<int, std::monostate>>);
+    EXPECT_EQ(r.index(), 0u);
+    EXPECT_EQ(std::get<0>(r), 5);
+    ct::stopwatch clock;
+    auto t =
+        co_await coronet::when_any(coronet::sleep_for(ct::long_sleep), coronet::sleep_for(1ms));
+    EXPECT_EQ(t.index(), 1u);
+    EXPECT_LT(clock.elapsed(), ct::prompt) << "the losing sleep was not cancelled";
+  });
 }
 
 }  // namespace

@@ -5,7 +5,9 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <coroutine>
 #include <stdexcept>
+#include <type_traits>
 
 #include "coronet/cancellation.hpp"
 #include "coronet/run.hpp"
@@ -93,6 +95,32 @@ TEST(WithTimeout, OuterCancellationEndsWithOperationCanceledNotTimedOut) {
   EXPECT_EQ(inner_ended, std::errc::operation_canceled);
   EXPECT_TRUE(cleaned_up);
   EXPECT_LT(clock.elapsed(), ct::prompt);
+}
+
+// An awaitable that is not a task, and movable: handed to the wrapping task's frame by value.
+struct ready_value {
+  int v;
+  bool await_ready() const noexcept { return true; }
+  void await_suspend(std::coroutine_handle<>) const noexcept {}
+  int await_resume() const noexcept { return v; }
+};
+
+TEST(WithTimeout, TakesAnyAwaitableAndGivesItsResultType) {
+  coronet::run([]() -> task<> {
+    // Movable (ready_value) and in place (sleep_for's awaiter cannot move): both compile and
+    // give what awaiting them directly gives.
+    static_assert(
+        std::is_same_v<decltype(coronet::with_timeout(1s, ready_value{7})), coronet::task<int>>);
+    int v = co_await coronet::with_timeout(ct::long_sleep, ready_value{7});
+    EXPECT_EQ(v, 7);
+    ct::stopwatch clock;
+    co_await coronet::with_timeout(ct::long_sleep, coronet::sleep_for(1ms));
+    EXPECT_LT(clock.elapsed(), ct::prompt);
+    std::error_code ec =
+        co_await ct::error_of(coronet::with_timeout(10ms, coronet::sleep_for(ct::long_sleep)));
+    EXPECT_EQ(ec, std::errc::timed_out);
+    EXPECT_LT(clock.elapsed(), ct::prompt) << "the inner sleep was not cancelled";
+  });
 }
 
 }  // namespace

@@ -1,7 +1,9 @@
-// Everything in coronet::core: tasks, the scheduler, spawning, joining, cancellation, timers.
+// Everything in coronet::core: tasks, the scheduler, spawning, joining, cancellation, timers,
+// deadlines.
 #pragma once
 
 #include "coronet/cancellation.hpp"
+#include "coronet/deadline.hpp"
 #include "coronet/error.hpp"
 #include "coronet/scheduler.hpp"
 #include "coronet/spawn.hpp"

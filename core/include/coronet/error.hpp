@@ -3,7 +3,7 @@
 // every backend, so one check covers all of them:
 //
 //   try { co_await s.read_some(buf); }
-//   catch (const std::system_error& e) { if (coronet::is_cancellation(e)) ...; }
+//   catch (const std::system_error& e) { if (!coronet::is_cancellation(e)) throw; }
 #pragma once
 
 #include <exception>

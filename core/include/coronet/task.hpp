@@ -3,6 +3,8 @@
 //   coronet::task<int> answer() { co_return 42; }
 //   coronet::task<> user() { int v = co_await answer(); }
 //
+// A task held in a variable is awaited as `co_await std::move(t)`: it runs once (awaiting it
+// as an lvalue is a compile error that says so).
 // A task starts when it is awaited and resumes its awaiter by symmetric transfer when it ends;
 // an exception thrown inside propagates to the awaiter. A task destroyed before it is awaited
 // frees its frame and runs nothing. Awaiting a task passes the awaiter's stop token down to it,
@@ -95,6 +97,16 @@ class [[nodiscard]] task {
 
   awaiter operator co_await() && noexcept {
     assert(h_ && "awaiting an empty or already awaited task");
+    return awaiter{h_};
+  }
+  // A task runs once, so awaiting one held in a variable says that it is used up:
+  // `co_await std::move(t)`. Without this overload the compiler's complaint is about `this`
+  // discarding qualifiers, which does not say what to write.
+  template <class Self = task>
+  awaiter operator co_await() const& noexcept {
+    static_assert(!std::is_same_v<Self, Self>,
+                  "co_await on a task held in a variable: write co_await std::move(t) (a task "
+                  "runs once; the variable is empty afterwards)");
     return awaiter{h_};
   }
 

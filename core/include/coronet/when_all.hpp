@@ -12,6 +12,7 @@
 #include <tuple>
 #include <vector>
 
+#include "coronet/detail/as_task.hpp"
 #include "coronet/detail/join.hpp"
 #include "coronet/task.hpp"
 
@@ -35,9 +36,14 @@ task<std::tuple<stored_t<T>...>> when_all_impl(std::index_sequence<I...>, task<T
 }
 }  // namespace detail
 
-template <class... T>
-task<std::tuple<detail::stored_t<T>...>> when_all(task<T>... tasks) {
-  return detail::when_all_impl(std::index_sequence_for<T...>{}, std::move(tasks)...);
+// Any awaitable may stand for a task, as in when_any (await when_all in the statement that makes
+// it).
+template <class... A>
+requires(detail::awaitable<A&&>&&...)
+    task<std::tuple<detail::stored_t<typename detail::as_task_t<A&&>::value_type>...>> when_all(
+        A&&... awaitables) {
+  return detail::when_all_impl(std::index_sequence_for<A...>{},
+                               detail::as_task(std::forward<A>(awaitables))...);
 }
 
 template <class T>

@@ -1,8 +1,11 @@
-// when_any: run tasks concurrently; the first to finish wins and the others are cancelled.
+// when_any: run tasks (or any awaitables: a stream's receive(), a sleep_for()) concurrently; the
+// first to finish wins and the others are cancelled.
 //
-//   auto r = co_await coronet::when_any(read_line(s), coronet::sleep_for(5s));
-//   if (r.index() == 1) { /* timed out */ }
+//   auto r = co_await coronet::when_any(s.receive(), coronet::sleep_for(5s));
+//   if (r.index() == 1) { /* nothing arrived in 5 s */ }
 //
+// An awaitable that is not a task runs in a task of its own (detail/as_task.hpp), so await
+// when_any in the statement that makes it.
 // The losers are cancelled and awaited before when_any returns, so nothing they touch outlives
 // it. The winner's value comes back (as the variant alternative of its position), or its
 // exception is rethrown. A loser ending by cancellation is expected; any other exception from a
@@ -15,6 +18,7 @@
 #include <variant>
 #include <vector>
 
+#include "coronet/detail/as_task.hpp"
 #include "coronet/detail/join.hpp"
 #include "coronet/error.hpp"
 #include "coronet/task.hpp"
@@ -44,9 +48,12 @@ task<std::variant<stored_t<T>...>> when_any_impl(std::index_sequence<I...>, task
 }
 }  // namespace detail
 
-template <class... T>
-requires(sizeof...(T) > 0) task<std::variant<detail::stored_t<T>...>> when_any(task<T>... tasks) {
-  return detail::when_any_impl(std::index_sequence_for<T...>{}, std::move(tasks)...);
+template <class... A>
+requires(sizeof...(A) > 0 && (detail::awaitable<A&&> && ...))
+    task<std::variant<detail::stored_t<typename detail::as_task_t<A&&>::value_type>...>> when_any(
+        A&&... awaitables) {
+  return detail::when_any_impl(std::index_sequence_for<A...>{},
+                               detail::as_task(std::forward<A>(awaitables))...);
 }
 
 // For a vector: the winner's index and value (just the index for task<>).

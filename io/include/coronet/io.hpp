@@ -4,6 +4,7 @@
 
 #include "coronet/local.hpp"
 #include "coronet/per_core.hpp"
+#include "coronet/pipe_to.hpp"
 #include "coronet/resolve.hpp"
 #include "coronet/run.hpp"
 #include "coronet/serve.hpp"

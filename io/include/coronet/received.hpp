@@ -1,7 +1,10 @@
 // received: bytes that stream::receive() got from the kernel, in a buffer the scheduler lends.
 //
-//   while (coronet::received r = co_await s.receive())   // empty: the peer closed
+//   for (;;) {
+//     coronet::received r = co_await s.receive();  // empty: the peer closed
+//     if (!r) break;
 //     co_await s.write_all(r.bytes());
+//   }
 //
 // Why a lent buffer instead of the caller's: with io_uring the kernel picks a buffer from the
 // scheduler's ring only when data arrives, so a connection that waits for its peer holds no
@@ -70,7 +73,7 @@ class received {
   const std::byte* data() const noexcept { return begin_; }
   std::size_t size() const noexcept { return size_; }
   bool empty() const noexcept { return size_ == 0; }
-  // False at end of stream, so that `while (auto r = co_await s.receive())` reads to the end.
+  // False at end of stream: `if (!r) break;` after each receive reads to the end.
   explicit operator bool() const noexcept { return size_ != 0; }
 
   // Drop the first n bytes (a parser took them); the buffer stays lent until release().

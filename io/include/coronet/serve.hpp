@@ -3,7 +3,9 @@
 // and the server goes on.
 //
 //   auto server = coronet::tcp::listener::bind({"0.0.0.0", 8888});
-//   co_await coronet::serve(server, [](coronet::stream& s) -> coronet::task<> { ... });
+//   co_await coronet::serve(server, [](coronet::stream& s) -> coronet::task<> {
+//     co_await s.write_all("hello\n");
+//   });
 //
 // Stopping (options.stop requested, or serve() cancelled): the listener is closed at once (new
 // clients are refused), then the connections get options.drain_timeout to end, then what is left

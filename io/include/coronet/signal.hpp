@@ -1,6 +1,7 @@
 // wait_for_signal: suspend until one of the given signals arrives; returns its number.
 //
-//   int sig = co_await coronet::wait_for_signal({SIGINT, SIGTERM});
+//   std::vector<int> signals{SIGINT, SIGTERM};
+//   int sig = co_await coronet::wait_for_signal(signals);  // no braced list in a co_await
 //
 // The signals are blocked for the calling thread from the first call on (and stay blocked, so a
 // signal arriving between two waits is kept pending for the next one, not lost); the program

@@ -3,8 +3,11 @@
 //
 //   coronet::task<> echo(coronet::stream s) {
 //     std::array<std::byte, 16384> buf;
-//     while (std::size_t n = co_await s.read_some(buf))
+//     for (;;) {
+//       std::size_t n = co_await s.read_some(buf);  // 0: the peer closed
+//       if (n == 0) break;
 //       co_await s.write_all(std::span(buf).first(n));
+//     }
 //   }
 //
 // One read and one write may be in flight at once (from different coroutines); two reads or two
@@ -48,6 +51,8 @@ std::string stream_context(const stream& s, std::string_view verb);
 struct stream_access {
   static io_handle& handle(stream& s) noexcept;
   static io_backend& backend(stream& s) noexcept;
+  // Whether shutdown() closed this side's sending direction (a later EPIPE is then ours).
+  static bool sent_shutdown(const stream& s) noexcept;
   // A connected socket adopted on `b` (an accepted connection, on its listener's backend).
   static stream adopt(io_backend& b, native_handle_type fd, socket_address peer);
 };
@@ -168,6 +173,7 @@ class stream {
   detail::io_backend* backend_ = nullptr;
   socket_address peer_;
   bool pipe_ = false;
+  bool sent_shutdown_ = false;
   std::string pipe_name_;
 };
 
