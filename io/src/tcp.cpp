@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <system_error>
 
+#include "bind_retry.hpp"
 #include "coronet/detail/native.hpp"
 #include "coronet/detail/socket_listener.hpp"
 #include "coronet/error.hpp"
@@ -76,16 +77,11 @@ void set_flag(native_handle_type fd, int level, int name, bool on, const socket_
     throw_errno(err, "bind " + addr.to_string() + ": setsockopt");
   }
 }
-}  // namespace
 
-native_handle_type bind_socket(const socket_address& addr, const listen_options& opt,
-                               socket_address& local) {
-  if (!addr.is_ip())
-    throw std::invalid_argument("tcp::listener::bind: not an IP address: " + addr.to_string());
-#ifdef _WIN32
-  if (opt.reuse_port) throw_errno(EOPNOTSUPP, "bind " + addr.to_string() + ": reuse_port");
-#endif
-  const native_handle_type fd = coronet::detail::open_stream_socket(addr.family());
+// One try: socket, options, bind, listen. 0 with the listening socket in `fd`, or the error of
+// bind or listen (the socket closed); throws when the socket cannot be made or set up.
+int try_bind(const socket_address& addr, const listen_options& opt, native_handle_type& fd) {
+  fd = coronet::detail::open_stream_socket(addr.family());
   if (fd < 0) {
     const int err = coronet::detail::last_socket_error();  // before building the message
     throw_errno(err, "bind " + addr.to_string() + ": socket");
@@ -103,8 +99,29 @@ native_handle_type bind_socket(const socket_address& addr, const listen_options&
   if (::bind(fd, addr.native(), addr.size()) != 0 || ::listen(fd, opt.backlog) != 0) {
     const int err = coronet::detail::last_socket_error();
     coronet::detail::close_native(fd);
-    throw_errno(err, "bind " + addr.to_string());
+    fd = invalid_native_handle;
+    return err;
   }
+  return 0;
+}
+}  // namespace
+
+native_handle_type bind_socket(const socket_address& addr, const listen_options& opt,
+                               socket_address& local) {
+  if (!addr.is_ip())
+    throw std::invalid_argument("tcp::listener::bind: not an IP address: " + addr.to_string());
+#ifdef _WIN32
+  if (opt.reuse_port) throw_errno(EOPNOTSUPP, "bind " + addr.to_string() + ": reuse_port");
+#endif
+  // A fresh socket per try: listen can fail on a socket bind accepted (a socket that was not yet
+  // listening when we bound, and is now), and a bound socket cannot be bound again.
+  native_handle_type fd = invalid_native_handle;
+  int err = 0;
+  coronet::detail::retry_while_in_use(opt.bind_retry, [&] {
+    err = try_bind(addr, opt, fd);
+    return err != EADDRINUSE;
+  });
+  if (err != 0) throw_errno(err, "bind " + addr.to_string());
   *local.size_ptr() = socket_address::capacity();
   ::getsockname(fd, local.native(), local.size_ptr());
   return fd;

@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "bind_retry.hpp"
 #include "coronet/error.hpp"
 #include "coronet/serve.hpp"
 #include "stop_signals.hpp"
@@ -39,22 +40,27 @@ class bound_sockets {
 
 // Whether anything holds `addr`: bind (never listen: a connection must not land in a socket that
 // is closed at once) a socket without SO_REUSEPORT, which conflicts with every socket bound there,
-// reuse-port group or not. Throws "bind ADDR: Address already in use" if it does.
+// reuse-port group or not. Throws "bind ADDR: Address already in use" if it does, once
+// opt.bind_retry has passed: a killed server's socket may be on its way out (bind_retry.hpp).
 void refuse_if_taken(const socket_address& addr, const listen_options& opt) {
-  const native_handle_type fd = coronet::detail::open_stream_socket(addr.family());
-  if (fd < 0) {
-    const int err = coronet::detail::last_socket_error();
-    throw_errno(err, "bind " + addr.to_string() + ": socket");
-  }
-  // As the real sockets will be: a port in TIME_WAIT is free, and v6_only decides whether an
-  // IPv4 server on the port is a conflict.
-  if (opt.reuse_address) coronet::detail::set_socket_option(fd, SOL_SOCKET, SO_REUSEADDR, 1);
-  if (addr.family() == AF_INET6)
-    coronet::detail::set_socket_option(fd, IPPROTO_IPV6, IPV6_V6ONLY, opt.v6_only);
-  const bool taken = ::bind(fd, addr.native(), addr.size()) != 0;
-  const int err = coronet::detail::last_socket_error();
-  coronet::detail::close_native(fd);
-  if (taken) throw_errno(err, "bind " + addr.to_string());
+  int err = 0;
+  coronet::detail::retry_while_in_use(opt.bind_retry, [&] {
+    const native_handle_type fd = coronet::detail::open_stream_socket(addr.family());
+    if (fd < 0) {
+      const int e = coronet::detail::last_socket_error();
+      throw_errno(e, "bind " + addr.to_string() + ": socket");
+    }
+    // As the real sockets will be: a port in TIME_WAIT is free, and v6_only decides whether an
+    // IPv4 server on the port is a conflict.
+    if (opt.reuse_address) coronet::detail::set_socket_option(fd, SOL_SOCKET, SO_REUSEADDR, 1);
+    if (addr.family() == AF_INET6)
+      coronet::detail::set_socket_option(fd, IPPROTO_IPV6, IPV6_V6ONLY, opt.v6_only);
+    const bool taken = ::bind(fd, addr.native(), addr.size()) != 0;
+    err = taken ? coronet::detail::last_socket_error() : 0;
+    coronet::detail::close_native(fd);
+    return err != EADDRINUSE;
+  });
+  if (err != 0) throw_errno(err, "bind " + addr.to_string());
 }
 
 using serve_fn = std::function<task<>(listener&, unsigned)>;

@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "bind_retry.hpp"
 #include "coronet/detail/socket_listener.hpp"
 #include "coronet/error.hpp"
 #include "coronet/unix_connect.hpp"
@@ -60,6 +61,30 @@ bool someone_listens(const socket_address& addr) {
   return r == 0 || err != ECONNREFUSED;
 }
 
+// One try at binding `fd` to `addr`: 0, or the error. A socket file nobody listens on is a
+// leftover, replaced. `listening` is set when the address is in use by a socket that listens, or
+// may (an abstract name, which is never replaced; a file replaced under us).
+int bind_or_replace_stale(int fd, const socket_address& addr, bool abstract, bool& listening) {
+  if (::bind(fd, addr.native(), addr.size()) == 0) return 0;
+  if (const int err = errno; err != EADDRINUSE) return err;
+  listening = true;
+  if (abstract) return EADDRINUSE;
+  struct stat st {};
+  const std::string p = addr.path();
+  if (::lstat(p.c_str(), &st) != 0) return EADDRINUSE;  // gone since: try again
+  if (!S_ISSOCK(st.st_mode)) {
+    listening = false;  // a file of another kind: never clobbered, and waiting will not help
+    return EADDRINUSE;
+  }
+  if (someone_listens(addr)) return EADDRINUSE;
+  ::unlink(p.c_str());
+  const int err = ::bind(fd, addr.native(), addr.size()) == 0 ? 0 : errno;
+  // EADDRINUSE: another server bound the path between our unlink and bind; the next try asks
+  // about it.
+  listening = err == EADDRINUSE;
+  return err;
+}
+
 }  // namespace
 
 listener listener::bind(std::string_view path, const listen_options& opt) {
@@ -87,19 +112,17 @@ listener listener::bind(std::string_view path, const listen_options& opt) {
     ::close(fd);
     throw_errno(err, where + ": fchmod");
   }
-  int r = ::bind(fd, addr.native(), addr.size());
-  if (r != 0 && errno == EADDRINUSE && !abstract) {
-    struct stat st {};
-    const std::string p(path);
-    if (::lstat(p.c_str(), &st) == 0 && S_ISSOCK(st.st_mode) && !someone_listens(addr)) {
-      ::unlink(p.c_str());
-      r = ::bind(fd, addr.native(), addr.size());
-    } else {
-      errno = EADDRINUSE;
-    }
-  }
-  if (r != 0 || ::listen(fd, opt.backlog) != 0) {
-    const int err = errno;
+  // A socket that still listens at the path may be a killed server's on its way out
+  // (bind_retry.hpp): asked again until opt.bind_retry has passed. A live server's listens all
+  // along, so it is never replaced; anything else in the way fails at once.
+  int err = 0;
+  coronet::detail::retry_while_in_use(opt.bind_retry, [&] {
+    bool listening = false;
+    err = bind_or_replace_stale(fd, addr, abstract, listening);
+    return !listening;
+  });
+  if (err == 0 && ::listen(fd, opt.backlog) != 0) err = errno;
+  if (err != 0) {
     ::close(fd);
     throw_errno(err, where);
   }

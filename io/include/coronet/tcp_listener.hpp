@@ -7,8 +7,12 @@
 // restarted server can bind while old connections linger in TIME_WAIT. An empty host listens
 // on every address, IPv6 and IPv4 alike where the system has IPv6 (as Node's listen(port)).
 // bind() resolves a host name synchronously: it is meant for start-up.
+//
+// Restarting after a crash: a port still held by a server that was just killed is waited for,
+// up to listen_options::bind_retry (see that option); a live server's port fails, after it.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 
 #include "coronet/basic_listener.hpp"
@@ -26,6 +30,14 @@ struct listen_options {
   // instead of all to the one whose standing accept it wakes first. Adopted listeners
   // (from_native) take it with set_accept_one_at_a_time(true).
   bool accept_one_at_a_time = false;
+  // How long bind() goes on trying while the address is in use, before it fails with "Address
+  // already in use" (0: at once). For a server restarted right after a crash: io_uring tears a
+  // killed process's ring down after the process is gone, and until then (milliseconds, longer
+  // under load) its standing accept keeps the listening socket, and so the port, taken. Retrying
+  // never takes a port from a live server (no SO_REUSEPORT is involved); a second server beside
+  // a live one just reports the conflict this much later. Blocks the calling thread meanwhile,
+  // as bind() does anyway: it is meant for start-up.
+  std::chrono::milliseconds bind_retry{1000};
 };
 
 class listener : public basic_listener {

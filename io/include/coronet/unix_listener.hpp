@@ -6,7 +6,9 @@
 //
 // bind() refuses to clobber: a path where a live server answers, or any file that is not a
 // socket, fails with "bind /tmp/unix.sock: Address already in use". A stale socket file (nobody
-// accepts on it any more) is replaced. close() removes the file it created.
+// accepts on it any more) is replaced. close() removes the file it created. A socket still
+// listening for a server that was just killed (io_uring: until the kernel has torn its ring down)
+// is waited for, up to listen_options::bind_retry, and replaced once it no longer listens.
 //
 // Who may connect: connecting needs write permission on the socket file. By default the file
 // gets 0777 less the process's umask (what bind(2) does, and Node). listen_options::mode sets
@@ -26,6 +28,7 @@
     "coronet::unix (Unix domain sockets) is POSIX only; on Windows use coronet::local or coronet::pipe (named pipes)"
 #endif
 
+#include <chrono>
 #include <optional>
 #include <string_view>
 
@@ -44,9 +47,16 @@ struct listen_options {
   // The socket file's permission bits (e.g. 0600, 0660), exactly, whatever the umask. Never
   // wider for a moment: the socket has them before bind creates the file (Linux), and they are
   // completed after bind only where the umask took some away. Empty: 0777 less the umask.
-  std::optional<unsigned> mode;
+  // ({}: options that leave it out, {.bind_retry = 0ms}, then need no initializer for it under
+  // -Wmissing-field-initializers.)
+  std::optional<unsigned> mode{};
   // As tcp::listen_options::accept_one_at_a_time: for a socket other processes accept on too.
   bool accept_one_at_a_time = false;
+  // How long bind() waits for a socket at the path to stop listening before it fails with
+  // "Address already in use" (0: at once), as tcp::listen_options::bind_retry: a server killed
+  // and restarted at once finds its old socket listening for a few milliseconds more. A live
+  // server's socket is never replaced: it still listens when the time is up.
+  std::chrono::milliseconds bind_retry{1000};
 };
 
 class listener : public basic_listener {
