@@ -2,6 +2,7 @@
 #pragma once
 
 #include <coronet/coronet.hpp>
+#include <coronet/process/json.hpp>  // what sending and receiving messages needs
 
 #include <array>
 #include <chrono>

@@ -4,7 +4,7 @@
 //   coronet::process::exit_status s = co_await c.wait();
 //
 //   auto w = coronet::process::fork("./worker");                   // + Node's message channel
-//   co_await w.channel().send("hi");
+//   co_await w.channel().send("hi");                 // messages: <coronet/process/json.hpp>
 //
 // The names are Node's (child_process.spawn and child_process.fork), and they mean what they
 // mean there, not what the same words mean elsewhere in coronet or in POSIX:
