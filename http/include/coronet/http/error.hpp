@@ -1,7 +1,10 @@
 // Conditions of coronet's HTTP layer, as std::error_code values of http::category().
 //
-//   catch (const std::system_error& e) {
-//     if (e.code() == coronet::http::errc::incomplete_message) ...  // the peer closed mid-message
+//   try {
+//     coronet::http::response r = co_await c.get("http://127.0.0.1:8888/hello");
+//   } catch (const std::system_error& e) {
+//     if (e.code() != coronet::http::errc::incomplete_message) throw;
+//     std::cerr << "the server closed the connection mid-response\n";
 //   }
 #pragma once
 

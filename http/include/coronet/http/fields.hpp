@@ -2,8 +2,8 @@
 //
 //   coronet::http::fields h;
 //   h.add("Content-Type", "text/plain");
-//   if (auto v = h.find("content-type")) ...   // "text/plain"
-//   for (auto [name, value] : h) ...
+//   if (auto v = h.find("content-type")) std::cout << *v << "\n";  // "text/plain"
+//   for (auto [name, value] : h) std::cout << name << ": " << value << "\n";
 //
 // Names and values live in one growing string, so a message reused for the next request on a
 // keep-alive connection (clear() keeps the capacity) parses its headers without allocating.

@@ -4,11 +4,15 @@
 // Windows: Node's own channel there is libuv's framed pipe protocol, not JSON lines, so the
 // peer of a channel must be coronet on both sides (see process/src/win/spawn.cpp).
 //
-//   #include <coronet/process/json.hpp>            // Boost.JSON's value, for send and receive
-//   co_await ch.send("hello");                     // a boost::json::value
-//   while (std::optional<boost::json::value> m = co_await ch.receive())
+//   #include <coronet/process/json.hpp>  // Boost.JSON's value, for send and receive
+//   #include <boost/json.hpp>            // boost::json::serialize
+//
+//   co_await ch.send("hello");  // a boost::json::value
+//   for (;;) {
+//     std::optional<boost::json::value> m = co_await ch.receive();
+//     if (!m) break;  // the peer disconnected or exited
 //     std::cout << boost::json::serialize(*m) << "\n";
-//   // nullopt: the peer disconnected or exited
+//   }
 //
 // One receive may be in flight at a time (receive and receive_with_handle alike); sends may come
 // from many coroutines at once: each

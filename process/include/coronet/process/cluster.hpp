@@ -14,7 +14,7 @@
 //         };
 //         co_await cluster::run_primary(server, o);  // until cancelled (or every worker is gone)
 //       } else {
-//         co_await cluster::run_worker([](coronet::stream s) -> coronet::task<> { ... });
+//         co_await cluster::run_worker(echo);  // echo: a coronet::task<>(coronet::stream)
 //       }
 //       co_return 0;
 //     });

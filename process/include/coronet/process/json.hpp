@@ -5,6 +5,7 @@
 //
 //   #include <coronet/process.hpp>
 //   #include <coronet/process/json.hpp>
+//
 //   co_await child.channel().send("hello");   // a boost::json::value made from "hello"
 //
 // For boost::json::serialize, parse and object, include Boost.JSON's own headers

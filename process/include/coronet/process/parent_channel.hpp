@@ -2,7 +2,7 @@
 // process::fork or Node's child_process.fork (or an 'ipc' stdio entry).
 //
 //   std::optional<coronet::process::channel> parent = coronet::process::parent_channel();
-//   if (!parent) { std::cerr << "not started with a channel\n"; return 2; }
+//   if (!parent) { std::cerr << "not started with a channel\n"; co_return 2; }
 //   co_await parent->send("hello");
 //
 // It reads NODE_CHANNEL_FD, takes that descriptor (and marks it close-on-exec), and removes

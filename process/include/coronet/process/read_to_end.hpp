@@ -1,7 +1,9 @@
 // read_to_end: everything a stream gives until its end, as one string; what a Node program
 // gets by concatenating a child's stdout 'data' events until 'end'.
 //
-//   auto ls = coronet::process::spawn("ls", {"-l"}, {.out = coronet::process::stdio::pipe});
+//   coronet::process::options o;  // {.out = pipe} draws GCC 12 -Wextra warnings
+//   o.out = coronet::process::stdio::pipe;
+//   auto ls = coronet::process::spawn("ls", {"-l"}, o);
 //   std::string listing = co_await coronet::process::read_to_end(ls.out());
 //   coronet::process::exit_status s = co_await ls.wait();
 //

@@ -8,6 +8,9 @@ coronet::task<coronet::http::response> files(coronet::http::request& req);
 void routes() {
   coronet::http::router r;
   r.get("/hello", hello).post("/items", add_item).prefix("GET", "/static/", files);
+  r.get("/kv/:key", [](coronet::http::request& req) -> coronet::task<coronet::http::response> {
+    co_return coronet::http::response(200, std::string(req.param("key")));
+  });
   coronet::http::server srv(r);
 }
 }  // namespace examples
