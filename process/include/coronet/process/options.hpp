@@ -38,12 +38,12 @@ struct options {
   // compare without regard to case, and a replaced environment keeps this process's SystemRoot
   // and SystemDrive unless `env` sets them (programs fail without them there; libuv does the
   // same).
-  std::optional<std::map<std::string, std::string>> env;
-  std::map<std::string, std::string> env_add;
-  std::vector<std::string> env_remove;
+  std::optional<std::map<std::string, std::string>> env{};
+  std::map<std::string, std::string> env_add{};
+  std::vector<std::string> env_remove{};
 
   // The working directory; empty: this process's. A relative program path is looked up from it.
-  std::string cwd;
+  std::string cwd{};
 
   // Node's `detached`: the child leads a new session and process group (setsid; its pid is the
   // group id), so child.kill_group(sig) signals it and every process it started that stayed in
