@@ -63,7 +63,7 @@ TEST(ExecFile, OutputOverMaxBufferFailsNamingTheProgramAndStream) {
       EXPECT_EQ(e.code(), std::errc::no_buffer_space);
       EXPECT_EQ(std::string(e.what()), "exec_file " + helper() +
                                            ": stderr over max_buffer of 7 bytes: " +
-                                           std::system_category().message(ENOBUFS));
+                                           coronet::errno_category().message(ENOBUFS));
     }
   }());
 }
