@@ -49,3 +49,19 @@ if(CMAKE_SYSTEM_NAME STREQUAL "Linux")
   find_package(PkgConfig REQUIRED)
   pkg_check_modules(LIBURING REQUIRED IMPORTED_TARGET liburing)
 endif()
+
+# TLS (coronet::tls and HTTPS) on OpenSSL 3: Debian's libssl-dev, or vcpkg's openssl for MSVC. The
+# mingw cross build has no Windows OpenSSL to link (Debian ships none, and nothing downloads at
+# build time): there TLS is left out, and configure says so.
+set(CORONET_TLS_DEFAULT ON)
+if(CMAKE_CROSSCOMPILING AND WIN32)
+  set(CORONET_TLS_DEFAULT OFF)
+endif()
+option(CORONET_TLS "Build coronet::tls and HTTPS (needs OpenSSL 3)" ${CORONET_TLS_DEFAULT})
+if(CORONET_TLS)
+  find_package(OpenSSL 3.0 REQUIRED)
+else()
+  message(STATUS "coronet: TLS left out (CORONET_TLS=OFF): no coronet::tls, no https:// in "
+                 "the HTTP client and server. The mingw cross build has no Windows OpenSSL; "
+                 "build with MSVC and vcpkg's openssl for TLS on Windows (docs/windows.md).")
+endif()

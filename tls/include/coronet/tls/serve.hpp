@@ -1,0 +1,73 @@
+// tls::serve: Node's tls.createServer(options, handler).listen(): coronet::serve() with a TLS
+// handshake before each handler.
+//
+//   auto ctx = coronet::tls::context::server();
+//   ctx.use_certificate_chain_file("cert.pem").use_private_key_file("key.pem");
+//   auto l = coronet::tcp::listener::bind({"0.0.0.0", 8443});
+//   co_await coronet::tls::serve(l, ctx, [](coronet::tls::stream& s) -> coronet::task<> {
+//     co_await s.write_all("hello\n");
+//     co_await s.shutdown();
+//   });
+//
+// A handshake that fails or does not finish within handshake_timeout ends just its connection
+// (reported through on_handshake_error, if set); it never holds up accepting. Stopping works as
+// coronet::serve's (serve.hpp): options.serve.stop, drain, then cancellation.
+#pragma once
+
+#include <chrono>
+#include <concepts>
+#include <exception>
+#include <functional>
+#include <stop_token>
+#include <utility>
+
+#include "coronet/serve.hpp"
+#include "coronet/task.hpp"
+#include "coronet/tls/context.hpp"
+#include "coronet/tls/stream.hpp"
+
+namespace coronet::tls {
+
+struct serve_options {
+  coronet::serve_options serve;
+  // From the accept to the end of the handshake (a client that stalls mid-handshake is closed).
+  std::chrono::milliseconds handshake_timeout{10'000};
+  // A failed handshake (the client's fault, usually). Empty: ignored, as Node's tlsClientError
+  // without a listener.
+  std::function<void(std::exception_ptr, const socket_address& peer)> on_handshake_error;
+};
+
+// The handler, after the handshake: task<>(tls::stream&, std::stop_token stopping) or
+// task<>(tls::stream&). serve() closes the stream after it (send close_notify with shutdown()).
+class tls_handler {
+ public:
+  template <class F>
+  requires(!std::same_as<std::remove_cvref_t<F>, tls_handler>) tls_handler(F f) {
+    if constexpr (std::invocable<F&, stream&, std::stop_token>) {
+      run_ = std::move(f);
+    } else {
+      static_assert(std::invocable<F&, stream&>,
+                    "a TLS handler takes (tls::stream&, std::stop_token) or (tls::stream&)");
+      run_ = [f = std::move(f)](stream& s, std::stop_token) mutable { return f(s); };
+    }
+  }
+  task<> operator()(stream& s, std::stop_token stopping) const {
+    return run_(s, std::move(stopping));
+  }
+
+ private:
+  std::function<task<>(stream&, std::stop_token)> run_;
+};
+
+namespace detail {
+task<> serve(coronet::detail::listener_ref l, context ctx, tls_handler handler,
+             serve_options options);
+}
+
+template <class Listener>
+task<> serve(Listener& l, context ctx, tls_handler handler, serve_options options = {}) {
+  return detail::serve(coronet::detail::listener_ref_of(l), std::move(ctx), std::move(handler),
+                       std::move(options));
+}
+
+}  // namespace coronet::tls
