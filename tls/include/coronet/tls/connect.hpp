@@ -26,7 +26,9 @@ struct connect_options {
   std::chrono::milliseconds timeout{30'000};
 };
 
-task<stream> connect(std::string host, std::uint16_t port, context ctx,
-                     connect_options options = {});
+// Two overloads, not a defaulted `options = {}`: GCC 12 destroys a braced temporary made in a
+// co_await expression twice (docs/architecture.md).
+task<stream> connect(std::string host, std::uint16_t port, context ctx);
+task<stream> connect(std::string host, std::uint16_t port, context ctx, connect_options options);
 
 }  // namespace coronet::tls

@@ -37,12 +37,14 @@ struct serve_options {
   std::function<void(std::exception_ptr, const socket_address& peer)> on_handshake_error;
 };
 
-// The handler, after the handshake: task<>(tls::stream&, std::stop_token stopping) or
-// task<>(tls::stream&). serve() closes the stream after it (send close_notify with shutdown()).
+// The handler, after the handshake: task<>(tls::stream&, std::stop_token stopping) (told of a
+// stop, to finish its work within the drain timeout) or task<>(tls::stream&) (cancelled by a
+// stop). After it returns, serve() sends close_notify (unless the handler did) and closes.
 class tls_handler {
  public:
   template <class F>
-  requires(!std::same_as<std::remove_cvref_t<F>, tls_handler>) tls_handler(F f) {
+  requires(!std::same_as<std::remove_cvref_t<F>, tls_handler>) tls_handler(F f)
+      : told_(std::invocable<F&, stream&, std::stop_token>) {
     if constexpr (std::invocable<F&, stream&, std::stop_token>) {
       run_ = std::move(f);
     } else {
@@ -54,9 +56,12 @@ class tls_handler {
   task<> operator()(stream& s, std::stop_token stopping) const {
     return run_(s, std::move(stopping));
   }
+  // Whether the handler takes `stopping` (else a stop cancels it).
+  bool told_of_stop() const noexcept { return told_; }
 
  private:
   std::function<task<>(stream&, std::stop_token)> run_;
+  bool told_ = false;
 };
 
 namespace detail {
@@ -65,9 +70,15 @@ task<> serve(coronet::detail::listener_ref l, context ctx, tls_handler handler,
 }
 
 template <class Listener>
-task<> serve(Listener& l, context ctx, tls_handler handler, serve_options options = {}) {
+task<> serve(Listener& l, context ctx, tls_handler handler, serve_options options) {
   return detail::serve(coronet::detail::listener_ref_of(l), std::move(ctx), std::move(handler),
                        std::move(options));
+}
+// Not a defaulted `options = {}`: GCC 12 destroys a braced temporary in a co_await twice.
+template <class Listener>
+task<> serve(Listener& l, context ctx, tls_handler handler) {
+  return detail::serve(coronet::detail::listener_ref_of(l), std::move(ctx), std::move(handler),
+                       serve_options());
 }
 
 }  // namespace coronet::tls

@@ -62,7 +62,9 @@ class stream {
 
   // Up to buf.size() decrypted bytes; 0 once the peer sent close_notify.
   task<std::size_t> read_some(std::span<std::byte> buf);
-  task<std::size_t> read_some(std::span<char> buf) { return read_some(std::as_writable_bytes(buf)); }
+  task<std::size_t> read_some(std::span<char> buf) {
+    return read_some(std::as_writable_bytes(buf));
+  }
   // Whatever decrypted bytes come next, as a view into the stream's own buffer, valid until the
   // next read; empty once the peer sent close_notify. OpenSSL's record buffers are freed while
   // the stream waits (SSL_MODE_RELEASE_BUFFERS); this buffer (16 KiB) is the stream's own.
@@ -79,12 +81,17 @@ class stream {
   bool is_open() const noexcept;
 
   // After the handshake: what was negotiated.
-  std::string_view alpn() const noexcept;         // empty without ALPN
-  std::string_view version() const noexcept;      // "TLSv1.3"
-  std::string_view cipher() const noexcept;       // "TLS_AES_256_GCM_SHA384"
-  std::string_view server_name() const noexcept;  // the SNI name (server side: as the client sent it)
+  std::string_view alpn() const noexcept;     // empty without ALPN
+  std::string_view version() const noexcept;  // "TLSv1.3"
+  std::string_view cipher() const noexcept;   // "TLS_AES_256_GCM_SHA384"
+  std::string_view server_name()
+      const noexcept;  // the SNI name (server side: as the client sent it)
   bool session_reused() const noexcept;
   certificate peer_certificate() const;  // empty if the peer sent none
+
+  // Bytes received and not yet read by the application (decrypted, or still in records): a
+  // reader would not wait for the socket.
+  bool has_buffered_input() const noexcept;
 
   coronet::stream& next_layer() noexcept;
   const coronet::stream& next_layer() const noexcept;
@@ -94,8 +101,10 @@ class stream {
   void* native_handle() const noexcept;
 
  private:
-  explicit stream(std::unique_ptr<detail::session> s) noexcept;
-  std::unique_ptr<detail::session> s_;
+  explicit stream(std::shared_ptr<detail::session> s) noexcept;
+  // Shared with the operations in flight: a stream destroyed while a read waits cancels it, and
+  // the read's coroutine still has the session to finish in.
+  std::shared_ptr<detail::session> s_;
 };
 
 }  // namespace coronet::tls
