@@ -9,6 +9,9 @@
 #include "coronet/http/error.hpp"
 #include "coronet/tcp_connect.hpp"
 #include "coronet/with_timeout.hpp"
+#ifdef CORONET_HAS_TLS
+#include "coronet/tls/connect.hpp"
+#endif
 #include "url.hpp"
 
 namespace coronet::http {
@@ -56,14 +59,32 @@ struct request_args {
 
 namespace {
 
-task<stream> open_connection(const detail::client_pool& pool, const target& t) {
-  if (pool.options.connect_timeout.count() <= 0) co_return co_await tcp::connect(t.host, t.port);
+#ifdef CORONET_HAS_TLS
+task<detail::transport> connect_tls(detail::client_pool& pool, const target& t) {
+  tls::connect_options o;
+  o.server_name = t.host;
+  o.timeout = pool.options.connect_timeout;
+  tls::stream s = co_await tls::connect(t.host, t.port, pool.tls_context(), std::move(o));
+  co_return detail::transport(std::move(s));
+}
+#endif
+
+task<detail::transport> open_connection(detail::client_pool& pool, const target& t) {
+#ifdef CORONET_HAS_TLS
+  if (t.secure) co_return co_await connect_tls(pool, t);
+#endif
+  const std::string where = t.host + ":" + std::to_string(t.port);
+  if (pool.options.connect_timeout.count() <= 0) {
+    stream s = co_await tcp::connect(t.host, t.port);
+    co_return detail::transport(std::move(s));
+  }
   try {
-    co_return co_await with_timeout(pool.options.connect_timeout, tcp::connect(t.host, t.port));
+    stream s = co_await with_timeout(pool.options.connect_timeout, tcp::connect(t.host, t.port));
+    co_return detail::transport(std::move(s));
   } catch (const std::system_error& e) {
     if (e.code() != std::errc::timed_out) throw;
   }
-  throw_error(std::make_error_code(std::errc::timed_out), "connect " + t.key);
+  throw_error(std::make_error_code(std::errc::timed_out), "connect " + where);
 }
 
 std::string request_head(const detail::request_args& a, const target& t) {
@@ -89,14 +110,22 @@ std::string request_head(const detail::request_args& a, const target& t) {
   return out;
 }
 
+task<> write(detail::client_connection& c, std::string_view data) {
+  if (c.socket.secure()) {
+    co_await c.socket.secure_write(data);
+  } else {
+    co_await c.socket.socket().write_all(data);
+  }
+}
+
 // `out`: request_head()'s.
 task<> send_request(detail::client_connection& c, const detail::request_args& a, std::string out) {
   if (a.body.size() <= coalesce_limit) {
     out.append(a.body);
-    co_await c.socket.write_all(out);
+    co_await write(c, out);
   } else {
-    co_await c.socket.write_all(out);
-    co_await c.socket.write_all(a.body);
+    co_await write(c, out);
+    co_await write(c, a.body);
   }
   if (!a.source) co_return;
   for (;;) {
@@ -106,7 +135,7 @@ task<> send_request(detail::client_connection& c, const detail::request_args& a,
     auto [end, ec] = std::to_chars(size, size + sizeof size, piece.size(), 16);
     out.append(size, end).append("\r\n").append(piece).append("\r\n");
     if (piece.empty()) out.append("\r\n");  // "0\r\n" + "\r\n": the last chunk, no trailers
-    co_await c.socket.write_all(out);
+    co_await write(c, out);
     if (piece.empty()) break;
   }
 }
@@ -237,7 +266,7 @@ task<incoming> client::exchange(detail::request_args& a) {
     if (attempt == 0) c = pool_->take(t.key);
     const bool reused = c != nullptr;
     if (!c) {
-      stream s = co_await open_connection(*pool_, t);
+      detail::transport s = co_await open_connection(*pool_, t);
       c = std::make_unique<detail::client_connection>(std::move(s), t.key, pool_->options,
                                                       pool_->limits);
     }

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -12,19 +13,20 @@
 #include "coronet/stream.hpp"
 #include "parser.hpp"
 #include "read_buffer.hpp"
+#include "transport.hpp"
 
 namespace coronet::http::detail {
 
 class client_connection {
  public:
-  client_connection(stream s, std::string key, const client_options& o, parse_limits limits)
+  client_connection(transport s, std::string key, const client_options& o, parse_limits limits)
       : socket(std::move(s)),
         key(std::move(key)),
         in(o.read_buffer_size, read_buffer::mode::owned),
         reader(head, limits) {}
 
-  stream socket;
-  std::string key;  // "host:port"
+  transport socket;
+  std::string key;  // "host:port" ("https://host:port")
   read_buffer in;
   response head;  // what the parser fills; moved out once the head is complete
   parser reader;
@@ -46,6 +48,11 @@ class client_pool {
 
   client_options options;
   parse_limits limits;
+#ifdef CORONET_HAS_TLS
+  // https://: options.tls, or tls::context::client() made on first use; ALPN http/1.1.
+  const tls::context& tls_context();
+  std::optional<tls::context> tls;
+#endif
 
  private:
   // Closes the connections idle for longer than options.idle_timeout, whatever their host.

@@ -8,8 +8,8 @@ namespace {
 
 // An idle keep-alive connection has nothing to read. Readable means the server closed it (EOF),
 // reset it, or sent bytes nobody asked for: none of those can carry the next request.
-bool still_idle(const stream& s) noexcept {
-  return coronet::detail::peek_socket(s.native_handle()) == -EAGAIN;
+bool still_idle(const transport& t) noexcept {
+  return t.peek() == -EAGAIN;
 }
 
 }  // namespace
@@ -54,6 +54,16 @@ void client_pool::prune(std::chrono::steady_clock::time_point now) {
     it = it->second.empty() ? idle_.erase(it) : std::next(it);
   }
 }
+
+#ifdef CORONET_HAS_TLS
+const tls::context& client_pool::tls_context() {
+  if (!tls) {
+    tls = options.tls ? *options.tls : tls::context::client();
+    tls->set_alpn({"http/1.1"});
+  }
+  return *tls;
+}
+#endif
 
 std::size_t client_pool::idle_count() const noexcept {
   std::size_t n = 0;

@@ -11,6 +11,9 @@
 #include "coronet/http/error.hpp"
 #include "date.hpp"
 #include "request_target.hpp"
+#ifdef CORONET_HAS_TLS
+#include "coronet/tls/error.hpp"
+#endif
 
 namespace coronet::http::detail {
 namespace {
@@ -33,6 +36,15 @@ void append_number(std::string& out, std::uint64_t n, int base = 10) {
   out.append(digits, end);
 }
 
+bool is_plain_http(std::error_code ec) noexcept {
+#ifdef CORONET_HAS_TLS
+  return ec == tls::errc::plain_http;
+#else
+  (void)ec;
+  return false;
+#endif
+}
+
 bool framing_header(std::string_view name) noexcept {
   return iequals(name, "Content-Length") || iequals(name, "Transfer-Encoding") ||
          iequals(name, "Connection") || iequals(name, "Keep-Alive");
@@ -40,13 +52,14 @@ bool framing_header(std::string_view name) noexcept {
 
 }  // namespace
 
-connection::connection(std::shared_ptr<session> s, stream socket)
+connection::connection(std::shared_ptr<session> s, transport socket)
     : owner_(std::move(s)),
       session_(*owner_),
       server_(session_.server),
       socket_(std::move(socket)),
       parser_(req_, server_.limits),
-      in_(server_.options.read_buffer_size, read_buffer::mode::lent) {
+      in_(server_.options.read_buffer_size,
+          read_buffer::mode_for(socket_, read_buffer::mode::lent)) {
   next = session_.connections;
   if (next) next->prev = this;
   session_.connections = this;
@@ -86,8 +99,10 @@ task<> connection::run() {
   std::stop_token outer = co_await this_task::stop_token();
   std::stop_callback forward(outer, [this]() noexcept { stop_.request_stop(); });
   int late_status = 0;
+  bool ended_well = false;
   try {
     co_await with_stop_token(stop_.get_token(), serve());
+    ended_well = true;
   } catch (const std::system_error& e) {
     // A socket error (the client reset, ...) ends just this connection: that is what clients
     // do, and it is not the server's failure. A timeout gets the client a 408 if it was in the
@@ -100,6 +115,15 @@ task<> connection::run() {
     // Not a socket error and not the handler's (dispatch catches those): a bug or memory
     // exhaustion. It ends this connection only, and is reported, not swallowed.
     report_unhandled_exception(std::current_exception(), "http connection");
+  }
+  if (ended_well && socket_.secure() && !peer_failed_ && socket_.socket().is_open()) {
+    // close_notify: the client can tell that the connection ended, not that it was cut.
+    try {
+      co_await with_stop_token(stop_.get_token(), shutdown_sending());
+    } catch (const std::system_error& e) {
+      if (is_cancellation(e) && outer.stop_requested()) throw;
+      // The client left first: nobody to tell.
+    }
   }
   if (late_status != 0) {
     std::stop_source fresh;
@@ -114,6 +138,10 @@ task<> connection::run() {
 }
 
 task<> connection::serve() {
+  if (socket_.secure()) {
+    const bool secured = co_await handshake();
+    if (!secured) co_return;
+  }
   for (;;) {
     head_request_ = false;  // until begin_exchange() knows this request's method
     const bool got_request = co_await read_head();
@@ -258,7 +286,11 @@ task<> connection::send(std::string_view data) {
   const auto saved_expiry = expiry_;
   set_deadline(expiry::send, server_.options.send_timeout);
   try {
-    co_await socket_.write_all(data);
+    if (socket_.secure()) {
+      co_await socket_.secure_write(data);
+    } else {
+      co_await socket_.socket().write_all(data);
+    }
   } catch (const std::system_error&) {
     peer_failed_ = true;
     throw;
@@ -268,7 +300,7 @@ task<> connection::send(std::string_view data) {
 }
 
 bool connection::input_pending() const noexcept {
-  return coronet::detail::peek_socket(socket_.native_handle()) > 0;
+  return socket_.peek() > 0;
 }
 
 task<> connection::close_after_response() {
@@ -536,8 +568,54 @@ task<> connection::reject(int status) {
   co_await linger();
 }
 
+task<> connection::shutdown_sending() {
+  if (socket_.secure()) {
+    co_await socket_.secure_shutdown();
+  } else {
+    socket_.socket().shutdown();
+  }
+}
+
+task<bool> connection::handshake() {
+  // The handshake is the start of the first request: a client that stalls in it is held off by
+  // the headers timeout, as one that stalls in its headers (slowloris) is.
+  set_deadline(expiry::request_head, server_.options.headers_timeout);
+  bool plain_http = false;
+  try {
+    co_await socket_.handshake();
+    set_deadline(expiry::idle, server_.options.keep_alive_timeout);
+    co_return true;
+  } catch (const std::system_error& e) {
+    if (is_cancellation(e)) throw;
+    // Any other failure is the client's (garbage, an unknown CA, a protocol it lacks): it just
+    // loses its connection. nginx answers plain HTTP with a 400; so do we.
+    peer_failed_ = true;
+    plain_http = is_plain_http(e.code());
+  }
+  if (plain_http) co_await refuse_plain_http();
+  co_return false;
+}
+
+task<> connection::refuse_plain_http() {
+  static constexpr std::string_view answer =
+      "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nContent-Length: 49\r\n"
+      "Connection: close\r\n\r\nThe plain HTTP request was sent to an HTTPS port\n";
+  stream& s = socket_.socket();
+  set_deadline(expiry::send, server_.options.send_timeout);
+  co_await s.write_all(answer);
+  s.shutdown();
+  // Read what the client still sends, so that closing does not reset the answer away.
+  set_deadline(expiry::linger, linger_time);
+  std::size_t total = 0;
+  while (total < linger_bytes) {
+    received r = co_await s.receive();
+    if (!r) break;
+    total += r.size();
+  }
+}
+
 task<> connection::linger() {
-  socket_.shutdown();
+  co_await shutdown_sending();
   set_deadline(expiry::linger, linger_time);
   std::size_t total = 0;
   try {

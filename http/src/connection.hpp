@@ -15,6 +15,7 @@
 #include "coronet/http/server.hpp"
 #include "parser.hpp"
 #include "read_buffer.hpp"
+#include "transport.hpp"
 
 namespace coronet::http::detail {
 
@@ -53,6 +54,8 @@ class session {
   std::shared_ptr<server_state> state;
   server_state& server;
   std::function<void()> close_listener;
+  // HTTPS: makes each accepted socket a TLS stream (empty: plain HTTP).
+  std::function<transport(stream)> secure;
   class connection* connections = nullptr;  // intrusive list
   std::size_t count = 0;
   bool accepting = true;
@@ -63,7 +66,7 @@ class session {
 
 class connection {
  public:
-  connection(std::shared_ptr<session> s, stream socket);
+  connection(std::shared_ptr<session> s, transport socket);
   ~connection();
   connection(const connection&) = delete;
   connection& operator=(const connection&) = delete;
@@ -96,6 +99,12 @@ class connection {
   enum class expiry { none, idle, request_head, request_body, send, linger };
 
   task<> serve();
+  // TLS: the handshake, within the headers timeout; false if it failed (the connection ends).
+  task<bool> handshake();
+  // A plain HTTP request on the TLS port: answered 400 on the socket itself, as nginx does.
+  task<> refuse_plain_http();
+  // Half-closes (TLS: after close_notify).
+  task<> shutdown_sending();
   task<bool> read_head();
   task<> dispatch();
   task<bool> drain_body();
@@ -119,7 +128,7 @@ class connection {
   std::shared_ptr<session> owner_;
   session& session_;
   server_state& server_;
-  stream socket_;
+  transport socket_;
   request req_;
   parser parser_;
   read_buffer in_;

@@ -6,7 +6,8 @@
 // fill(): a keep-alive connection waiting for its next request holds none. Clients read into a
 // buffer of their own: a pooled connection must show a server's close or stray bytes to a
 // MSG_PEEK (client_pool.cpp), which a standing multishot receive would swallow; and pooled
-// connections are few (max_idle_per_host).
+// connections are few (max_idle_per_host). TLS connections read decrypted bytes into a buffer of
+// their own too (OpenSSL's record buffers are released while they wait).
 #pragma once
 
 #include <algorithm>
@@ -19,6 +20,7 @@
 #include "coronet/stream.hpp"
 #include "coronet/task.hpp"
 #include "parser.hpp"
+#include "transport.hpp"
 
 namespace coronet::http::detail {
 
@@ -29,6 +31,10 @@ class read_buffer {
   // (and in owned mode is the buffer's size).
   read_buffer(std::size_t limit, mode m)
       : limit_(limit), owned_(m == mode::owned ? new std::byte[limit] : nullptr) {}
+  // The mode a connection over `t` reads in: TLS always into its own buffer.
+  static mode mode_for(const transport& t, mode plain) noexcept {
+    return t.secure() ? mode::owned : plain;
+  }
 
   bool empty() const noexcept { return chunk_.empty() && begin_ == end_; }
   void clear() noexcept {
@@ -53,15 +59,21 @@ class read_buffer {
 
   // Reads what the socket has (at least one byte) into the empty buffer; 0 at end of stream.
   // Views of earlier contents (body pieces) are invalid afterwards.
-  task<std::size_t> fill(stream& s) {
+  task<std::size_t> fill(transport& t) {
     if (owned_) {
       begin_ = end_ = 0;
-      const std::size_t n = co_await s.read_some(std::span<std::byte>(owned_.get(), limit_));
+      const std::span<std::byte> space(owned_.get(), limit_);
+      std::size_t n = 0;
+      if (t.secure()) {
+        n = co_await t.secure_read(space);
+      } else {
+        n = co_await t.socket().read_some(space);
+      }
       end_ = n;
       co_return n;
     }
     chunk_.release();
-    received r = co_await s.receive();
+    received r = co_await t.socket().receive();
     chunk_ = std::move(r);
     co_return chunk_.size();
   }

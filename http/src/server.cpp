@@ -5,6 +5,9 @@
 #include "coronet/error.hpp"
 #include "coronet/task_group.hpp"
 #include "coronet/timer.hpp"
+#ifdef CORONET_HAS_TLS
+#include "coronet/tls/stream.hpp"
+#endif
 
 namespace coronet::http {
 namespace detail {
@@ -28,7 +31,8 @@ task<> sweep(std::shared_ptr<session> s) {
 // Whatever one connection meets (even memory exhaustion making its buffer) ends that connection
 // only: coronet::serve reports it (as "http connection") and goes on.
 task<> serve_connection(std::shared_ptr<session> s, stream socket) {
-  connection c(std::move(s), std::move(socket));
+  transport t = s->secure ? s->secure(std::move(socket)) : transport(std::move(socket));
+  connection c(std::move(s), std::move(t));
   co_await c.run();
 }
 
@@ -125,8 +129,25 @@ const server_options& server::options() const noexcept {
   return state_->options;
 }
 
+#ifdef CORONET_HAS_TLS
+task<> server::serve_impl(coronet::detail::listener_ref l, tls::context ctx) {
+  // HTTP/1.1 is all this server speaks: a client offering h2 first must not get it.
+  ctx.set_alpn({"http/1.1"});
+  auto secure = [ctx](stream s) {
+    return detail::transport(tls::stream::server(std::move(s), ctx));
+  };
+  return serve_impl(std::move(l), std::move(secure));
+}
+#endif
+
 task<> server::serve_impl(coronet::detail::listener_ref l) {
+  return serve_impl(std::move(l), std::function<detail::transport(stream)>());
+}
+
+task<> server::serve_impl(coronet::detail::listener_ref l,
+                          std::function<detail::transport(stream)> secure) {
   auto owned = std::make_shared<detail::session>(state_, l.close);
+  owned->secure = std::move(secure);
   detail::session& s = *owned;
   task_group sweeper;
   sweeper.spawn(with_stop_token(s.sweep_stop.get_token(), detail::sweep(owned)));

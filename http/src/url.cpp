@@ -59,9 +59,20 @@ url parse_url(std::string_view text) {
   auto parsed = boost::urls::parse_uri(normalized);
   if (!parsed) throw_error(make_error_code(errc::unsupported_url), "parse URL");
   const boost::urls::url_view& u = *parsed;
-  if (u.scheme_id() != boost::urls::scheme::http)
-    throw_error(make_error_code(errc::unsupported_url), "only http:// URLs are supported");
   url t;
+#ifdef CORONET_HAS_TLS
+  if (u.scheme_id() == boost::urls::scheme::https) {
+    t.secure = true;
+    t.port = 443;
+  } else if (u.scheme_id() != boost::urls::scheme::http) {
+    throw_error(make_error_code(errc::unsupported_url),
+                "only http:// and https:// URLs are supported");
+  }
+#else
+  if (u.scheme_id() != boost::urls::scheme::http)
+    throw_error(make_error_code(errc::unsupported_url),
+                "only http:// URLs are supported (TLS is not built in)");
+#endif
   t.host = u.host_address();
   if (t.host.empty()) throw_error(make_error_code(errc::unsupported_url), "URL has no host");
   // The host is percent-decoded: "a%00b" would reach the resolver as "a" (it stops at the NUL),
@@ -95,7 +106,8 @@ url parse_url(std::string_view text) {
   const std::string password = u.password();
   if (!user.empty() || !password.empty())
     t.authorization = "Basic " + base64(user + ":" + password);
-  t.key = t.host + ":" + std::to_string(t.port);
+  // One pool for both schemes: a plain connection must never carry an https:// request.
+  t.key = (t.secure ? "https://" : "") + t.host + ":" + std::to_string(t.port);
   return t;
 }
 

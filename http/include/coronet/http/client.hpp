@@ -6,7 +6,9 @@
 //
 //   coronet::http::response once = co_await coronet::http::get("http://example.org/");
 //
-// URLs are parsed with Boost.URL; only http:// is spoken (no TLS). Names are resolved off the
+// URLs are parsed with Boost.URL; http:// and, where TLS is built in (CORONET_HAS_TLS), https://
+// (SNI, the server's certificate verified against options.tls or the system's trust store, and
+// its name checked; pooled per scheme, host and port). Names are resolved off the
 // loop. A connection whose response ended cleanly and which both sides keep alive goes back to
 // a per host-and-port pool and serves the next request. A request that fails on a pooled
 // connection before any byte of its response came back (the server closed it while it sat idle)
@@ -29,6 +31,11 @@
 
 #include "coronet/http/message.hpp"
 #include "coronet/task.hpp"
+#ifdef CORONET_HAS_TLS
+#include <optional>
+
+#include "coronet/tls/context.hpp"
+#endif
 
 namespace coronet::http {
 
@@ -46,6 +53,13 @@ struct client_options {
   std::chrono::milliseconds idle_timeout{4'000};
   // Bytes read from the socket at a time (per connection): the largest body piece a reader gets.
   std::size_t read_buffer_size = 16 * 1024;
+#ifdef CORONET_HAS_TLS
+  // https:// URLs: the TLS settings (whom to trust, client certificate, ...). Empty:
+  // tls::context::client(), which verifies servers against the system's trust store. For a
+  // private CA: auto ctx = tls::context::client(); ctx.load_verify_file("ca.pem"); o.tls = ctx;
+  // The client offers ALPN http/1.1 (set on the context).
+  std::optional<tls::context> tls;
+#endif
 };
 
 // A request body produced piece by piece (sent chunked): each call gives the next piece, an

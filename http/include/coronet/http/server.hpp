@@ -34,6 +34,9 @@
 #include "coronet/serve.hpp"
 #include "coronet/stream.hpp"
 #include "coronet/task.hpp"
+#ifdef CORONET_HAS_TLS
+#include "coronet/tls/context.hpp"
+#endif
 
 namespace coronet::http {
 
@@ -66,6 +69,7 @@ struct server_options {
 namespace detail {
 class connection;
 class server_state;
+class transport;
 }  // namespace detail
 
 // One request/response exchange, for streaming handlers.
@@ -121,6 +125,17 @@ class server {
     return serve_impl(coronet::detail::listener_ref_of(l));
   }
 
+#ifdef CORONET_HAS_TLS
+  // HTTPS: the same, each connection beginning with a TLS handshake (`ctx`: a
+  // tls::context::server() with a certificate). The headers timeout runs from the accept, so it
+  // covers the handshake; ALPN offers http/1.1 (set on `ctx`). A plain HTTP request on this
+  // port is answered 400 and closed, as nginx does.
+  template <class Listener>
+  task<> serve(Listener& l, tls::context ctx) {
+    return serve_impl(coronet::detail::listener_ref_of(l), std::move(ctx));
+  }
+#endif
+
   // Graceful close: stop accepting (the listeners are closed), let requests in progress finish
   // (their responses say "Connection: close"), close idle keep-alive connections at once.
   void close() noexcept;
@@ -131,6 +146,11 @@ class server {
 
  private:
   task<> serve_impl(coronet::detail::listener_ref l);
+  task<> serve_impl(coronet::detail::listener_ref l,
+                    std::function<detail::transport(stream)> secure);
+#ifdef CORONET_HAS_TLS
+  task<> serve_impl(coronet::detail::listener_ref l, tls::context ctx);
+#endif
   std::shared_ptr<detail::server_state> state_;
 };
 
