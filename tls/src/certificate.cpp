@@ -4,6 +4,7 @@
 #include <openssl/err.h>
 #include <openssl/pem.h>
 
+#include <algorithm>
 #include <array>
 #include <climits>
 #include <cstdio>
@@ -45,6 +46,7 @@ std::string ip_text(const ASN1_OCTET_STRING* ip) {
   const unsigned char* b = ASN1_STRING_get0_data(ip);
   const int n = ASN1_STRING_length(ip);
   char buf[8];
+  char buf2[32];
   std::string out;
   if (n == 4) {
     for (int i = 0; i < 4; ++i) {
@@ -54,6 +56,14 @@ std::string ip_text(const ASN1_OCTET_STRING* ip) {
     return out;
   }
   if (n != 16) return {};
+  // An IPv4-mapped address keeps its IPv4 part dotted ("::ffff:192.0.2.1"), as RFC 5952 says.
+  static constexpr unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+  if (std::equal(b, b + 12, mapped)) {
+    std::snprintf(buf2, sizeof buf2, "::ffff:%u.%u.%u.%u", static_cast<unsigned>(b[12]),
+                  static_cast<unsigned>(b[13]), static_cast<unsigned>(b[14]),
+                  static_cast<unsigned>(b[15]));
+    return buf2;
+  }
   std::array<unsigned, 8> g{};
   for (int i = 0; i < 8; ++i) g[i] = static_cast<unsigned>(b[2 * i] << 8 | b[2 * i + 1]);
   int best = -1, best_len = 1;  // runs of one zero group stay "0"
