@@ -37,7 +37,9 @@ class certificate {
 
   // OpenSSL's X509*, for what coronet does not wrap (valid while this handle lives).
   void* native_handle() const noexcept { return x509_.get(); }
-  // Takes a reference of its own on an X509* (used by the stream; users need not).
+  // Takes over the caller's reference on an X509* (one from X509_up_ref or
+  // SSL_get1_peer_certificate), released when the last copy goes; null gives an empty handle.
+  // Used by the stream; users need not.
   static certificate adopt(void* x509_with_reference) noexcept;
 
  private:
