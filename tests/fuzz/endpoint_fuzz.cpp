@@ -101,7 +101,8 @@ void check_url(std::string_view text) {
   for (const char c : u.host)
     if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f)
       fail("parse_url: a host with control characters or spaces");
-  if (u.key != u.host + ":" + std::to_string(u.port)) fail("parse_url: pool key");
+  if (u.key != (u.secure ? "https://" : "") + u.host + ":" + std::to_string(u.port))
+    fail("parse_url: pool key");
 }
 
 }  // namespace
