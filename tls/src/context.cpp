@@ -53,7 +53,7 @@ using detail::context_impl;
 // parse error only for a file that exists and can be read.
 [[noreturn]] void fail_file(std::string_view what, const std::filesystem::path& file) {
   std::string context = std::string(what) + " " + file.string();
-  if (FILE* f = std::fopen(file.c_str(), "rb")) {
+  if (FILE* f = std::fopen(file.string().c_str(), "rb")) {
     std::fclose(f);
     fail(context);
   }
@@ -139,7 +139,7 @@ context::role context::side() const noexcept {
 }
 
 context& context::use_certificate_chain_file(const std::filesystem::path& file) {
-  if (SSL_CTX_use_certificate_chain_file(impl_->ctx, file.c_str()) != 1)
+  if (SSL_CTX_use_certificate_chain_file(impl_->ctx, file.string().c_str()) != 1)
     fail_file("certificate chain", file);
   return *this;
 }
@@ -163,7 +163,7 @@ context& context::use_certificate_chain(std::string_view pem) {
 }
 
 context& context::use_private_key_file(const std::filesystem::path& file) {
-  if (SSL_CTX_use_PrivateKey_file(impl_->ctx, file.c_str(), SSL_FILETYPE_PEM) != 1)
+  if (SSL_CTX_use_PrivateKey_file(impl_->ctx, file.string().c_str(), SSL_FILETYPE_PEM) != 1)
     fail_file("private key", file);
   if (SSL_CTX_get0_certificate(impl_->ctx) && SSL_CTX_check_private_key(impl_->ctx) != 1)
     fail("private key " + file.string() + " does not match the certificate");
@@ -188,7 +188,7 @@ context& context::use(const key_pair& pair) {
 }
 
 context& context::load_verify_file(const std::filesystem::path& file) {
-  if (SSL_CTX_load_verify_locations(impl_->ctx, file.c_str(), nullptr) != 1)
+  if (SSL_CTX_load_verify_locations(impl_->ctx, file.string().c_str(), nullptr) != 1)
     fail_file("CA file", file);
   return *this;
 }
@@ -200,7 +200,7 @@ context& context::load_verify_dir(const std::filesystem::path& dir) {
                             "CA directory " + dir.string() + ": " +
                                 (ec ? ec.message() : std::string("Not a directory")));
   }
-  if (SSL_CTX_load_verify_locations(impl_->ctx, nullptr, dir.c_str()) != 1)
+  if (SSL_CTX_load_verify_locations(impl_->ctx, nullptr, dir.string().c_str()) != 1)
     fail("CA directory " + dir.string());
   return *this;
 }
