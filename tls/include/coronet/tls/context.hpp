@@ -1,11 +1,9 @@
 // context: the settings TLS connections share: certificates and keys, whom to trust, the
 // protocol versions, ALPN, client certificates, session resumption (OpenSSL's SSL_CTX).
 //
-//   // A client: the system's trust store (/etc/ssl/certs), peer verification on.
-//   coronet::tls::context client = coronet::tls::context::client();
+//   coronet::tls::context client = coronet::tls::context::client();  // the system's CAs
 //   client.set_alpn({"http/1.1"});
 //
-//   // A server: its certificate chain and key.
 //   coronet::tls::context server = coronet::tls::context::server();
 //   server.use_certificate_chain_file("cert.pem");
 //   server.use_private_key_file("key.pem");

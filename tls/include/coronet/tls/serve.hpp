@@ -4,10 +4,11 @@
 //   auto ctx = coronet::tls::context::server();
 //   ctx.use_certificate_chain_file("cert.pem").use_private_key_file("key.pem");
 //   auto l = coronet::tcp::listener::bind({"0.0.0.0", 8443});
-//   co_await coronet::tls::serve(l, ctx, [](coronet::tls::stream& s) -> coronet::task<> {
+//   coronet::tls::tls_handler hello = [](coronet::tls::stream& s) -> coronet::task<> {
 //     co_await s.write_all("hello\n");
 //     co_await s.shutdown();
-//   });
+//   };
+//   co_await coronet::tls::serve(l, ctx, hello);  // the handler a local: see architecture.md
 //
 // A handshake that fails or does not finish within handshake_timeout ends just its connection
 // (reported through on_handshake_error, if set); it never holds up accepting. Stopping works as
