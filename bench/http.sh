@@ -260,32 +260,6 @@ probe() { # port
 }
 
 NEXT_PORT=$BASE_PORT
-# Picks a TCP port nothing answers on (so the probe cannot be fooled).
-pick_port() {
-  local tries port rc
-  for ((tries = 0; tries < 100; tries++)); do
-    port=$NEXT_PORT
-    NEXT_PORT=$((NEXT_PORT + 1))
-    rc=0
-    curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$port/" || rc=$?
-    if ((rc == 7)); then # connection refused: free
-      PORT=$port
-      return 0
-    fi
-  done
-  return 1
-}
-
-# Polls until the server answers an HTTP request: at most ~10 s.
-wait_until_answering() { # port
-  local i
-  for ((i = 0; i < 400; i++)); do
-    proc_alive "$SERVER_PID" || return 1
-    probe "$1" && return 0
-    sleep 0.025
-  done
-  return 1
-}
 
 # Results, one entry per completed run.
 R_SERVER=() R_CONNS=() R_RATE=() R_AVG=() R_P50=() R_P99=() R_CPU_PER_REQ=() R_CPU_PCT=() R_WRK_PCT=() R_BYTES=() R_ERRORS=()
@@ -381,7 +355,7 @@ measure() { # server conns
 run_server() { # server
   local server=$1
 
-  if ! pick_port; then
+  if ! pick_refused_port; then
     harness_error "$server: no free TCP port found from $BASE_PORT"
     return
   fi

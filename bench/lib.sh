@@ -192,6 +192,35 @@ stop_server_tree() {
   fi
 }
 
+# Picks a TCP port from NEXT_PORT up that refuses connections (so the probe cannot be fooled);
+# sets PORT. curl's exit status 7 is "connection refused".
+# shellcheck disable=SC2034 # PORT is for the sourcing script
+pick_refused_port() {
+  local tries port rc
+  for ((tries = 0; tries < 100; tries++)); do
+    port=$NEXT_PORT
+    NEXT_PORT=$((NEXT_PORT + 1))
+    rc=0
+    curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$port/" || rc=$?
+    if ((rc == 7)); then # connection refused: free
+      PORT=$port
+      return 0
+    fi
+  done
+  return 1
+}
+
+# Polls until SERVER_PID answers: the sourcing script's probe PORT succeeds; at most ~10 s.
+wait_until_answering() { # port
+  local i
+  for ((i = 0; i < 400; i++)); do
+    proc_alive "$SERVER_PID" || return 1
+    probe "$1" && return 0
+    sleep 0.025
+  done
+  return 1
+}
+
 # The temp-path directives for the modules this nginx ($1) has, inside directory $2, so that
 # nothing touches /var/lib/nginx (one per line, indented for the http block).
 nginx_temp_paths() { # nginx dir
