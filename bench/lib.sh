@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# What the benchmark scripts (echo.sh, http.sh, idle.sh, bulk.sh) share: argument checks, CPU
+# What the benchmark scripts (echo.sh, http.sh, https.sh, idle.sh, bulk.sh) share: argument checks, CPU
 # pinning, reading a process's CPU time from /proc, harness-error bookkeeping, and starting,
 # probing and stopping the echo servers. Sourced after the script defines note() (its messages
 # carry the script's name).
@@ -118,6 +118,135 @@ raise_nofile() { # n
   ulimit -n "$1" 2>/dev/null && return 0
   note "error: need $1 open files but the limit is $soft (hard $hard) and cannot be raised"
   return 1
+}
+
+# --- HTTP servers (http.sh, https.sh) -----------------------------------------
+# A server here may be a process tree (nginx's master and worker): its CPU time is the tree's, and
+# stopping it waits for the whole tree. Files under /proc are read with `read`: a failing
+# $(<file) would end a script running under set -e.
+
+# Direct children of PID (nginx's worker), from /proc (no procps needed).
+child_pids() {
+  local f stat pid
+  local -a fields
+  for f in /proc/[0-9]*/stat; do
+    read -r stat 2>/dev/null <"$f" || continue
+    pid=${stat%% *}
+    stat=${stat##*) }
+    read -ra fields <<<"$stat"
+    [[ ${fields[1]} == "$1" ]] && echo "$pid"
+  done
+  return 0
+}
+
+# PID and its direct children.
+process_tree() { echo "$1"; child_pids "$1"; }
+
+# utime+stime of PID and its child processes (nginx master + worker).
+tree_cpu_ticks() {
+  local total=0 p t
+  cpu_ticks "$1" >/dev/null || return 1
+  for p in $(process_tree "$1"); do
+    t=$(cpu_ticks "$p") || t=0
+    total=$((total + t))
+  done
+  echo "$total"
+}
+
+# cutime+cstime of this shell: CPU time of the children it has waited for
+# (used for wrk, which is gone by the time we could read its own stat).
+reaped_child_ticks() {
+  local stat
+  read -r stat <"/proc/$$/stat"
+  stat=${stat##*) }
+  local -a f
+  read -ra f <<<"$stat"
+  # cutime/cstime are fields 16/17.
+  echo $((f[13] + f[14]))
+}
+
+# SIGTERM to SERVER_PID (nginx: fast shutdown, the master stops its worker), up to 5 s for the
+# whole tree to exit, then SIGKILL; notes an exit status other than 0.
+stop_server_tree() {
+  local pid=$SERVER_PID i status=0 p alive
+  [[ -n $pid ]] || return 0
+  local -a tree
+  mapfile -t tree < <(process_tree "$pid")
+  kill -TERM "$pid" 2>/dev/null || true # nginx: fast shutdown, the master stops its worker
+  for ((i = 0; i < 500; i++)); do
+    alive=0
+    for p in "${tree[@]}"; do
+      if proc_alive "$p"; then alive=1; fi
+    done
+    ((alive)) || break
+    sleep 0.01
+  done
+  if ((alive)); then
+    note "warning: server did not exit within 5 s of SIGTERM; killing it"
+    kill -KILL "${tree[@]}" 2>/dev/null || true
+  fi
+  wait "$pid" 2>/dev/null || status=$?
+  SERVER_PID=
+  if ((status != 0)); then
+    note "note: server exited with status $status (expected 0 after SIGTERM)"
+  fi
+}
+
+# Picks a TCP port from NEXT_PORT up that refuses connections (so the probe cannot be fooled);
+# sets PORT. curl's exit status 7 is "connection refused".
+# shellcheck disable=SC2034 # PORT is for the sourcing script
+pick_refused_port() {
+  local tries port rc
+  for ((tries = 0; tries < 100; tries++)); do
+    port=$NEXT_PORT
+    NEXT_PORT=$((NEXT_PORT + 1))
+    rc=0
+    curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$port/" || rc=$?
+    if ((rc == 7)); then # connection refused: free
+      PORT=$port
+      return 0
+    fi
+  done
+  return 1
+}
+
+# Polls until SERVER_PID answers: the sourcing script's probe PORT succeeds; at most ~10 s.
+wait_until_answering() { # port
+  local i
+  for ((i = 0; i < 400; i++)); do
+    proc_alive "$SERVER_PID" || return 1
+    probe "$1" && return 0
+    sleep 0.025
+  done
+  return 1
+}
+
+# The temp-path directives for the modules this nginx ($1) has, inside directory $2, so that
+# nothing touches /var/lib/nginx (one per line, indented for the http block).
+nginx_temp_paths() { # nginx dir
+  local m v
+  printf '    client_body_temp_path %s/client_body;\n' "$2"
+  v=$("$1" -V 2>&1 || true)
+  for m in proxy fastcgi uwsgi scgi; do
+    [[ $v == *--without-http_${m}_module* ]] && continue
+    printf '    %s_temp_path %s/%s;\n' "$m" "$2" "$m"
+  done
+}
+
+# Writes a wrk script to FILE that prints one machine-readable line at the end (latencies in
+# us). Only done() is defined, so wrk keeps its static, pre-built request.
+write_wrk_report_script() { # file
+  cat >"$1" <<'EOF'
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    "wrk_result requests=%d duration_us=%d bytes=%d avg_us=%.1f p50_us=%d p99_us=%d " ..
+    "max_us=%d err_connect=%d err_read=%d err_write=%d err_status=%d err_timeout=%d\n",
+    summary.requests, summary.duration, summary.bytes, latency.mean,
+    latency:percentile(50), latency:percentile(99), latency.max,
+    e.connect, e.read, e.write, e.status, e.timeout))
+end
+EOF
 }
 
 # --- echo servers (echo.sh, idle.sh) -----------------------------------------

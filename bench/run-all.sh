@@ -3,7 +3,8 @@
 #
 # Builds what is missing (Release, bench targets on), then runs, one after another: the echo
 # matrix (bench/echo.sh over connections x message sizes, TCP and unix sockets, coronet against
-# Asio, the two raw liburing peers and Node), HTTP (bench/http.sh), IPC (bench/ipc.sh), bulk
+# Asio, the two raw liburing peers and Node), HTTP (bench/http.sh), HTTPS (bench/https.sh), IPC
+# (bench/ipc.sh), bulk
 # transfer (bench/bulk.sh), idle-connection memory (bench/idle.sh) and, when another script
 # provides it, scaling (bench/scaling.sh). Each script writes tab-separated rows (--tsv) that
 # this one turns into Markdown tables and gnuplot plots; nothing is scraped from their pretty
@@ -28,8 +29,8 @@ REPO=$(cd "$SCRIPT_DIR/.." && pwd)
 BUILD=build
 QUICK=0
 OUT=$SCRIPT_DIR/results
-ONLY=echo,http,ipc,bulk,idle,scaling
-ALL_BENCHMARKS=(echo http ipc bulk idle scaling)
+ONLY=echo,http,https,ipc,bulk,idle,scaling
+ALL_BENCHMARKS=(echo http https ipc bulk idle scaling)
 
 usage() {
   cat <<EOF
@@ -41,15 +42,16 @@ usage: bench/run-all.sh [--build-dir DIR] [--quick] [--out DIR] [--only LIST]
                     benchmark binaries are missing.
   --quick           short runs (about 1 s each) and a reduced echo matrix:
                     a smoke test of the whole harness in about 3 minutes
-                    (the full run takes about 10)
+                    (the full run takes about 11)
   --out DIR         where the run directories go (default: bench/results);
                     this run writes DIR/<UTC date-time>/, DIR/latest points at it
-  --only LIST       comma list of echo,http,ipc,bulk,idle,scaling (default: all)
+  --only LIST       comma list of echo,http,https,ipc,bulk,idle,scaling (default: all)
   -h, --help        show this help
 
-Needs wrk and curl for HTTP, node for the Node peers (skipped without), gnuplot
-for the plots (installed with apt-get as root when missing, otherwise skipped),
-nginx for the nginx HTTP peer (skipped without).
+Needs wrk and curl for HTTP (and openssl for HTTPS), node for the Node peers
+(skipped without), gnuplot for the plots (installed with apt-get as root when
+missing, otherwise skipped), nginx for the nginx HTTP and HTTPS peers (skipped
+without).
 EOF
 }
 
@@ -107,6 +109,7 @@ if ((QUICK)); then
   ECHO_CELLS=(1:64:tcp 50:64:both 500:4096:tcp)
   ECHO_TIME=(--duration 1 --warmup 0.5)
   HTTP_TIME=(--duration 1 --warmup 1)
+  HTTPS_TIME=(--duration 1 --warmup 1)
   IPC_ARGS=(--messages 20000 --pipelined-messages 100000 --warmup 2000 --repeat 1)
   BULK_ARGS=(--duration 1 --repeat 1)
   IDLE_SERVERS=coronet,coronet-asio,asio,uring-plain,uring-multishot
@@ -115,6 +118,7 @@ else
   for c in 1 50 500; do for s in 64 4096; do ECHO_CELLS+=("$c:$s:both"); done; done
   ECHO_TIME=(--duration 5 --warmup 1)
   HTTP_TIME=(--duration 5 --warmup 1)
+  HTTPS_TIME=(--duration 5 --warmup 1)
   IPC_ARGS=(--mixed)
   BULK_ARGS=(--duration 5 --repeat 3)
   IDLE_SERVERS=coronet,coronet-asio,asio,uring-plain,uring-multishot,node
@@ -123,6 +127,7 @@ ECHO_SERVERS_RUN=coronet,asio,uring-plain,uring-multishot,node
 # The order of servers in tables and plots.
 ECHO_ORDER="coronet coronet-asio asio uring-plain uring-multishot node"
 HTTP_ORDER="coronet nginx beast node"
+HTTPS_ORDER="coronet nginx node"
 
 # --- build ------------------------------------------------------------------
 
@@ -132,31 +137,55 @@ HTTP_ORDER="coronet nginx beast node"
 mkdir -p "$BUILD" || { note "error: cannot create build directory '$BUILD'"; exit 1; }
 BUILD=$(cd "$BUILD" && pwd)
 
-NEEDED_TARGETS=(echo-loadgen asio-echo-server uring-echo-plain uring-echo-multishot bulk-pair
-  bulk-coronet ipc-bench ipc-socketpair beast-http-server)
-NEEDED_SAMPLES=(tcp-echo-server pipe-echo-server http-server)
+# What each selected benchmark runs (https: see below; scaling.sh runs the echo server and
+# load generator), so that --only builds no more than it needs.
+NEEDED_TARGETS=()
+NEEDED_SAMPLES=()
+if selected echo || selected idle || selected scaling; then
+  NEEDED_TARGETS+=(echo-loadgen)
+  NEEDED_SAMPLES+=(tcp-echo-server)
+fi
+if selected echo || selected idle; then
+  NEEDED_TARGETS+=(asio-echo-server uring-echo-plain uring-echo-multishot)
+fi
+selected echo && NEEDED_SAMPLES+=(pipe-echo-server)
+selected http && NEEDED_TARGETS+=(beast-http-server) && NEEDED_SAMPLES+=(http-server)
+selected ipc && NEEDED_TARGETS+=(ipc-bench ipc-socketpair)
+selected bulk && NEEDED_TARGETS+=(bulk-pair bulk-coronet)
 missing_targets() {
   local t
   for t in "${NEEDED_TARGETS[@]}"; do [[ -x $BUILD/bench/$t ]] || echo "$t"; done
   for t in "${NEEDED_SAMPLES[@]}"; do [[ -x $BUILD/samples/$t ]] || echo "$t"; done
 }
+configure=(cmake -S "$REPO" -B "$BUILD" -DCORONET_BUILD_BENCH=ON -DCORONET_BUILD_SAMPLES=ON)
+# A new build directory gets an optimized build without the tests; an existing one keeps its
+# generator and build type (warn_unless_optimized says when that is not Release).
+if [[ ! -f $BUILD/CMakeCache.txt ]]; then
+  configure+=(-DCMAKE_BUILD_TYPE=Release -DCORONET_BUILD_TESTS=OFF)
+  command -v ninja >/dev/null 2>&1 && configure+=(-G Ninja)
+fi
 BUILD_LOG=
 mapfile -t MISSING < <(missing_targets)
 if ((${#MISSING[@]} > 0)); then
   BUILD_LOG=$(mktemp /tmp/coronet-run-all-build.XXXXXX.log)
   note "building ${MISSING[*]} in $BUILD (log: $BUILD_LOG)"
-  configure=(cmake -S "$REPO" -B "$BUILD" -DCORONET_BUILD_BENCH=ON -DCORONET_BUILD_SAMPLES=ON)
-  # A new build directory gets an optimized build without the tests; an existing one keeps its
-  # generator and build type (warn_unless_optimized says when that is not Release).
-  if [[ ! -f $BUILD/CMakeCache.txt ]]; then
-    configure+=(-DCMAKE_BUILD_TYPE=Release -DCORONET_BUILD_TESTS=OFF)
-    command -v ninja >/dev/null 2>&1 && configure+=(-G Ninja)
-  fi
   if ! "${configure[@]}" >"$BUILD_LOG" 2>&1 ||
     ! cmake --build "$BUILD" --target "${MISSING[@]}" >>"$BUILD_LOG" 2>&1; then
     note "error: the build failed; the end of $BUILD_LOG:"
     tail -n 30 "$BUILD_LOG" >&2
     exit 1
+  fi
+fi
+# coronet's HTTPS sample comes with the tls module, which a build without OpenSSL 3 (or a
+# checkout from before the sample) does not have: it is built when it can be, and https.sh
+# otherwise runs the peers alone and says why coronet is missing.
+HTTPS_BUILD_LOG=
+if selected https && [[ ! -x $BUILD/samples/https-server ]]; then
+  HTTPS_BUILD_LOG=$(mktemp /tmp/coronet-run-all-https-build.XXXXXX.log)
+  note "building https-server in $BUILD (log: $HTTPS_BUILD_LOG)"
+  if ! { [[ -f $BUILD/CMakeCache.txt ]] || "${configure[@]}"; } >"$HTTPS_BUILD_LOG" 2>&1 ||
+    ! cmake --build "$BUILD" --target https-server >>"$HTTPS_BUILD_LOG" 2>&1; then
+    note "https-server could not be built (no such target here, or no OpenSSL 3): the HTTPS benchmark runs without coronet"
   fi
 fi
 warn_unless_optimized "$BUILD" "the numbers are"
@@ -169,6 +198,7 @@ RUN_ID=$(date -u +%Y-%m-%dT%H-%M-%SZ)
 RUN=$OUT/$RUN_ID
 mkdir -p "$RUN/raw" "$RUN/plots" || { note "error: cannot create '$RUN'"; exit 1; }
 [[ -n $BUILD_LOG ]] && mv "$BUILD_LOG" "$RUN/raw/build.log"
+[[ -n $HTTPS_BUILD_LOG ]] && mv "$HTTPS_BUILD_LOG" "$RUN/raw/build-https.log"
 START_SECONDS=$SECONDS
 LOAD_AT_START=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?')
 
@@ -241,6 +271,12 @@ if selected http; then
   STATUS[http]=ok
   run_step http "$SCRIPT_DIR/http.sh" --build-dir "$BUILD" --connections 1,50 "${HTTP_TIME[@]}" \
     --tsv "$RUN/raw/http.tsv"
+fi
+
+if selected https; then
+  STATUS[https]=ok
+  run_step https "$SCRIPT_DIR/https.sh" --build-dir "$BUILD" --connections 1,50 "${HTTPS_TIME[@]}" \
+    --tsv "$RUN/raw/https.tsv"
 fi
 
 if selected ipc; then
@@ -415,6 +451,18 @@ if [[ -z $PLOT_NOTE ]]; then
     bar_chart "$RUN/http.png" "HTTP keep-alive GET /hello, wrk -t1" "" "" \
       "requests per second (higher is better)" "$P/http_rate.dat" \
       "server CPU µs per request (lower is better)" "$P/http_cpu.dat"
+  fi
+  if [[ -s $RUN/raw/https.tsv ]]; then
+    # One bar group per scenario (and connection count), as http.png; the 1 MiB case's req/s
+    # is its MiB/s.
+    # shellcheck disable=SC2016 # awk, not shell
+    label='$col["scenario"] " c" $col["connections"]'
+    pivot_dat "$RUN/raw/https.tsv" "$HTTPS_ORDER" "$label" req_per_sec "$P/https_rate.dat"
+    pivot_dat "$RUN/raw/https.tsv" "$HTTPS_ORDER" "$label" cpu_us_per_req "$P/https_cpu.dat"
+    bar_chart "$RUN/https.png" "HTTPS (TLS 1.3): keep-alive, full and resumed handshakes, 1 MiB body" "" \
+      "set logscale y; set yrange [*:*]; set offsets 0, 0, 0, 0" \
+      "requests (handshakes, MiB) per second (higher is better)" "$P/https_rate.dat" \
+      "server CPU µs per request (lower is better)" "$P/https_cpu.dat"
   fi
   if [[ -s $RUN/raw/bulk.tsv ]]; then
     awk -F'\t' 'NR == 1 { print "label\tMiB/s"; next } { print $1 "\t" $2 }' "$RUN/raw/bulk.tsv" >"$P/bulk.dat"
@@ -591,6 +639,63 @@ COMPILER=$(sed -n 's/^CMAKE_CXX_COMPILER:[A-Z]*=//p' "$BUILD/CMakeCache.txt" 2>/
           }
         }' "$RUN/raw/http.tsv"
       image_md http.png "HTTP requests per second and CPU per request"
+    fi
+  fi
+
+  if selected https; then
+    echo
+    echo "## HTTPS"
+    echo
+    echo "TLS 1.3, one ECDSA P-256 certificate for every server, each single-threaded. keepalive: wrk -t1"
+    echo "keep-alive \`GET /hello\`; full: a full handshake per request (parallel \`openssl s_time -new\`);"
+    echo "resumed: wrk with \`Connection: close\` (wrk resumes its TLS session on each new connection"
+    echo "when the server lets it); 1m: a 1 MiB body on one keep-alive connection. In full and resumed"
+    echo "rows req/s is handshakes/s; in the 1m row CPU µs/req is per MiB."
+    status_md https
+    commands_md https
+    if [[ -s $RUN/raw/https.tsv ]]; then
+      echo
+      tsv_md "$RUN/raw/https.tsv"
+      echo
+      echo "Ratios, coronet / peer in the same scenario, and the issue's targets:"
+      echo
+      awk -F'\t' '
+        NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+        { k = $col["scenario"] " c" $col["connections"]; s = $col["server"]
+          rate[s, k] = $col["req_per_sec"]; mib[s, k] = $col["mib_per_sec"]; cpu[s, k] = $col["cpu_us_per_req"]
+          if (!(k in seen)) { seen[k] = 1; keys[++nk] = k; sc[k] = $col["scenario"]; cn[k] = $col["connections"] }
+          if (!(s in sseen)) { sseen[s] = 1; servers[++ns] = s } }
+        function r(a, b) { return (a != "" && a != "n/a" && b + 0 > 0) ? sprintf("%.2f", a / b) : "–" }
+        function target(what, k, peer, v, op, bound,   x) {
+          if (!(("coronet", k) in rate) || !((peer, k) in rate)) { printf "| %s | – | %s %s | no result |\n", what, op, bound; return }
+          x = r(v["coronet", k], v[peer, k])
+          printf "| %s | %s | %s %s | %s |\n", what, x, op, bound,
+            (x == "–" ? "–" : ((op == "<=" ? x + 0 <= bound : x + 0 >= bound) ? "met" : "not met"))
+        }
+        END {
+          if (!("coronet" in sseen)) print "(no ratios: no coronet result)"
+          else { print "| scenario | pair | req/s ratio | CPU/req ratio |"; print "|---|---|---:|---:|" }
+          for (k = 1; k <= nk; k++) for (j = 1; j <= ns; j++) {
+            key = keys[k]; s = servers[j]
+            if (s == "coronet" || !((s, key) in rate) || !(("coronet", key) in rate)) continue
+            printf "| %s | coronet vs %s | %s | %s |\n", key, s, r(rate["coronet", key], rate[s, key]), r(cpu["coronet", key], cpu[s, key])
+          }
+          full = ""; for (k = 1; k <= nk; k++) if (sc[keys[k]] == "full") full = keys[k]
+          print ""
+          print "| target | coronet / peer | bound | |"; print "|---|---:|---|---|"
+          target("keep-alive c50: CPU/req vs nginx", "keepalive c50", "nginx", cpu, "<=", 1)
+          target("keep-alive c50: CPU/req vs node", "keepalive c50", "node", cpu, "<=", 0.5)
+          target("full handshakes/s vs nginx", full, "nginx", rate, ">=", 0.9)
+          target("1 MiB body MiB/s vs nginx", "1m c1", "nginx", mib, ">=", 0.9)
+        }' "$RUN/raw/https.tsv"
+      image_md https.png "HTTPS requests per second and CPU per request"
+    fi
+    # What https.sh skipped and why (coronet before its sample exists, its 1 MiB case).
+    if [[ -s $RUN/raw/https.txt ]] && grep -qx 'skipped:' "$RUN/raw/https.txt"; then
+      echo
+      echo "Skipped:"
+      echo
+      sed -n '/^skipped:$/,/^$/{/^  /s/^  /* /p}' "$RUN/raw/https.txt"
     fi
   fi
 
