@@ -168,6 +168,8 @@ TEST(Certificate, SelfSignedRefusesNamesThatAreNeitherDnsNorIp) {
   EXPECT_THROW(make_self_signed({}), std::invalid_argument);
   EXPECT_THROW(make_self_signed({"two words"}), std::invalid_argument);
   EXPECT_THROW(make_self_signed({"localhost", "a,DNS:evil.example"}), std::invalid_argument);
+  EXPECT_THROW(make_self_signed({"[::1]"}), std::invalid_argument);
+  EXPECT_THROW(make_self_signed({std::string("127.0.0.1\0.evil", 15)}), std::invalid_argument);
 }
 
 TEST(Certificate, SelfSignedIsItsOwnTrustAnchor) {

@@ -40,30 +40,26 @@ std::string utf8(const ASN1_STRING* s) {
   return text;
 }
 
+std::string ipv4_text(const unsigned char* b) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%u.%u.%u.%u", static_cast<unsigned>(b[0]),
+                static_cast<unsigned>(b[1]), static_cast<unsigned>(b[2]),
+                static_cast<unsigned>(b[3]));
+  return buf;
+}
+
 // IPv4 dotted, IPv6 as RFC 5952 writes it (lower case, the longest run of two or more zero
 // groups as "::"), like inet_ntop, without pulling the socket headers in.
 std::string ip_text(const ASN1_OCTET_STRING* ip) {
   const unsigned char* b = ASN1_STRING_get0_data(ip);
   const int n = ASN1_STRING_length(ip);
-  char buf[8];
-  char buf2[32];
-  std::string out;
-  if (n == 4) {
-    for (int i = 0; i < 4; ++i) {
-      std::snprintf(buf, sizeof buf, i == 0 ? "%u" : ".%u", static_cast<unsigned>(b[i]));
-      out += buf;
-    }
-    return out;
-  }
+  if (n == 4) return ipv4_text(b);
   if (n != 16) return {};
   // An IPv4-mapped address keeps its IPv4 part dotted ("::ffff:192.0.2.1"), as RFC 5952 says.
   static constexpr unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-  if (std::equal(b, b + 12, mapped)) {
-    std::snprintf(buf2, sizeof buf2, "::ffff:%u.%u.%u.%u", static_cast<unsigned>(b[12]),
-                  static_cast<unsigned>(b[13]), static_cast<unsigned>(b[14]),
-                  static_cast<unsigned>(b[15]));
-    return buf2;
-  }
+  if (std::equal(b, b + 12, mapped)) return "::ffff:" + ipv4_text(b + 12);
+  char buf[8];
+  std::string out;
   std::array<unsigned, 8> g{};
   for (int i = 0; i < 8; ++i) g[i] = static_cast<unsigned>(b[2 * i] << 8 | b[2 * i + 1]);
   int best = -1, best_len = 1;  // runs of one zero group stay "0"

@@ -5,6 +5,7 @@
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace coronet::tls::detail {
@@ -19,14 +20,16 @@ void add_name_entry(X509_NAME* name, const char* field, const std::string& value
   }
 }
 
-// A DNS name as subjectAltName may hold it: printable ASCII, no spaces (IA5String; a
-// wildcard "*.example.com" passes).
+// A DNS name as subjectAltName holds it: letters, digits, '-', '.', '_' and a wildcard '*'
+// (internationalised names go in as their xn-- form). Anything else (spaces, commas, brackets
+// around an IPv6 literal) is a caller's mistake worth an error, not a certificate no client
+// would match.
 bool is_dns_name(const std::string& name) {
   if (name.empty() || name.size() > 253) return false;
-  for (const char c : name) {
-    if (c <= ' ' || c > '~' || c == ',') return false;
-  }
-  return true;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '.' || c == '_' || c == '*';
+  });
 }
 
 unique_general_names alt_names(const std::vector<std::string>& names) {
@@ -78,6 +81,8 @@ void set_time(ASN1_TIME* t, std::chrono::seconds offset) {
 
 std::unique_ptr<ASN1_OCTET_STRING, openssl_free<ASN1_OCTET_STRING_free>> parse_ip(
     const std::string& text) {
+  // a2i_IPADDRESS reads a C string: a NUL inside `text` would cut it short.
+  if (text.find('\0') != std::string::npos) return nullptr;
   std::unique_ptr<ASN1_OCTET_STRING, openssl_free<ASN1_OCTET_STRING_free>> ip(
       a2i_IPADDRESS(text.c_str()));
   ERR_clear_error();  // a DNS name is not an error
