@@ -60,7 +60,8 @@ usage: bench/https.sh [options]
   --tsv FILE           also write the results as tab-separated values to FILE
   -h, --help           show this help
 
-Servers: DIR/samples/https-server (coronet), nginx from PATH or
+Servers: DIR/bench/https-coronet (coronet: the https-server sample's answer
+plus GET /1m), nginx from PATH or
 /usr/sbin/nginx (apt-get install nginx-light: it has the ssl module), and
 node bench/peers/node_http_server.js --cert --key.  Missing servers are
 skipped with a note.  Needs wrk, curl and openssl.
@@ -146,7 +147,7 @@ done
 # --- environment ------------------------------------------------------------
 
 resolve_build_dir "$BUILD"
-CORONET_SERVER=$BUILD/samples/https-server
+CORONET_SERVER=$BUILD/bench/https-coronet
 NODE_SERVER=$SCRIPT_DIR/peers/node_http_server.js
 NGINX=$(command -v nginx 2>/dev/null || true)
 [[ -z $NGINX && -x /usr/sbin/nginx ]] && NGINX=/usr/sbin/nginx
@@ -262,7 +263,7 @@ server_command() {
   SKIP_REASON=
   case $server in
     coronet)
-      [[ -x $CORONET_SERVER ]] || { SKIP_REASON="$CORONET_SERVER not built (cmake --build $BUILD --target https-server)"; return 1; }
+      [[ -x $CORONET_SERVER ]] || { SKIP_REASON="$CORONET_SERVER not built (cmake --build $BUILD --target https-coronet)"; return 1; }
       SERVER_CMD=("$CORONET_SERVER" --host 127.0.0.1 --port "$port" --cert "$CERT" --key "$KEY" --quiet)
       ;;
     node)
@@ -284,13 +285,6 @@ server_command() {
 # Whether SERVER can run SCENARIO; sets SKIP_REASON when not.
 supports() { # server scenario
   SKIP_REASON=
-  # TODO(issue 17): coronet's 1 MiB case. samples/https-server answers every request with its
-  # URL, like http-server, and has no way to send a 1 MiB body. When it (or a bench-only peer,
-  # bench/https_coronet.cpp) can, return 0 here and make sure GET /1m answers 1 MiB.
-  if [[ $1 == coronet && $2 == 1m ]]; then
-    SKIP_REASON="TODO(issue 17): samples/https-server has no 1 MiB body (GET /1m)"
-    return 1
-  fi
   return 0
 }
 

@@ -180,12 +180,12 @@ fi
 # checkout from before the sample) does not have: it is built when it can be, and https.sh
 # otherwise runs the peers alone and says why coronet is missing.
 HTTPS_BUILD_LOG=
-if selected https && [[ ! -x $BUILD/samples/https-server ]]; then
+if selected https && [[ ! -x $BUILD/bench/https-coronet ]]; then
   HTTPS_BUILD_LOG=$(mktemp /tmp/coronet-run-all-https-build.XXXXXX.log)
-  note "building https-server in $BUILD (log: $HTTPS_BUILD_LOG)"
+  note "building https-coronet in $BUILD (log: $HTTPS_BUILD_LOG)"
   if ! { [[ -f $BUILD/CMakeCache.txt ]] || "${configure[@]}"; } >"$HTTPS_BUILD_LOG" 2>&1 ||
-    ! cmake --build "$BUILD" --target https-server >>"$HTTPS_BUILD_LOG" 2>&1; then
-    note "https-server could not be built (no such target here, or no OpenSSL 3): the HTTPS benchmark runs without coronet"
+    ! cmake --build "$BUILD" --target https-coronet >>"$HTTPS_BUILD_LOG" 2>&1; then
+    note "https-coronet could not be built (no such target here, or no OpenSSL 3): the HTTPS benchmark runs without coronet"
   fi
 fi
 warn_unless_optimized "$BUILD" "the numbers are"
