@@ -7,6 +7,7 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "coronet/cancellation.hpp"
 #include "coronet/socket_address.hpp"
 #include "coronet/tls/error.hpp"
 #include "tls_error.hpp"
@@ -149,6 +150,16 @@ task<> session::flush(bool wait) {
   sent_.set();
 }
 
+task<> session::answer() {
+  // Shielded: a read is cancel safe, and a send cut short by its cancellation would leave half
+  // a record on the wire. A failed send is left for the next operation to meet (the socket
+  // fails again), so that the bytes this read got are not lost with it.
+  try {
+    co_await coronet::detail::shielded(flush(false));
+  } catch (const std::system_error&) {
+  }
+}
+
 task<> session::handshake() {
   auto keep = shared_from_this();
   for (;;) {
@@ -194,14 +205,14 @@ task<std::size_t> session::read_some(std::span<std::byte> buf) {
     std::size_t n = 0;
     const int rc = SSL_read_ex(ssl, buf.data(), buf.size(), &n);
     if (rc == 1) {
-      // OpenSSL may have answered something meanwhile (a KeyUpdate): on its way, unwaited.
-      if (!out_.empty()) co_await flush(false);
+      // OpenSSL may have answered something meanwhile (a KeyUpdate): on its way.
+      if (!out_.empty()) co_await answer();
       co_return n;
     }
     const int e = SSL_get_error(ssl, rc);
     if (e == SSL_ERROR_ZERO_RETURN) co_return 0;  // close_notify
     if (e != SSL_ERROR_WANT_READ) throw failure("read", rc);
-    if (!out_.empty()) co_await flush(false);
+    if (!out_.empty()) co_await answer();
     co_await fill();  // at the end of the stream SSL_read reports it, truncated or not
   }
 }

@@ -66,6 +66,8 @@ class session : public std::enable_shared_from_this<session> {
   // Moves what OpenSSL wrote to the stream. With `wait`, returns only once it is all sent (also
   // what another coroutine is sending now); without, leaves bytes to a send in progress.
   task<> flush(bool wait);
+  // What a reader sends on its way (OpenSSL's answer to a KeyUpdate): unwaited, uncancelled.
+  task<> answer();
   // More ciphertext from the stream into `pending`; false at its end.
   task<bool> fill();
   // The error of a failed SSL call (`rc` its return value), as a system_error naming `verb`.
