@@ -190,25 +190,27 @@ TEST(HttpsServer, PlainHttpOnTheTlsPortGets400ThenEof) {
   });
 }
 
+// The plain server answers the ClientHello with a 400, whose "HTTP/1.1" OpenSSL reads as a
+// record of an unknown version: the error says the peer does not speak TLS.
 TEST(HttpsServer, TlsClientOnAPlainPortFailsClearly) {
   server_thread srv(describe);
   const std::string where = "127.0.0.1:" + std::to_string(srv.port());
+  const std::string why = ": the peer does not speak TLS: wrong version number";
   on_client_loop([&]() -> task<> {
     try {
       tls::stream s = co_await connect_tls(srv.port());
       ADD_FAILURE() << "a handshake with a plain HTTP server succeeded";
     } catch (const std::system_error& e) {
-      EXPECT_EQ(&e.code().category(), &tls::category()) << e.what();
-      EXPECT_EQ(std::string(e.what()).rfind("handshake " + where + ": ", 0), 0u) << e.what();
+      EXPECT_EQ(e.code(), tls::errc::not_tls) << e.what();
+      EXPECT_EQ(std::string(e.what()), "handshake " + where + why);
     }
     http::client c(trusting_options());
     try {
       co_await c.get(https_url(srv.port(), "/"));
       ADD_FAILURE() << "an https:// request to a plain HTTP server succeeded";
     } catch (const std::system_error& e) {
-      EXPECT_EQ(std::string(e.what()).rfind("GET https://" + where + "/: handshake " + where, 0),
-                0u)
-          << e.what();
+      EXPECT_EQ(e.code(), tls::errc::not_tls) << e.what();
+      EXPECT_EQ(std::string(e.what()), "GET https://" + where + "/: handshake " + where + why);
     }
   });
 }
