@@ -38,6 +38,20 @@ std::string context_of(const std::system_error& e) {
   return what;
 }
 
+// A request's failure whose cause's text goes on after its code's words (TLS errors:
+// "handshake 127.0.0.1:8443: certificate verify failed: unable to get local issuer
+// certificate"): the request's name, then that text as it is. std::system_error(code, what)
+// would repeat the code's words at the end.
+class request_error : public std::system_error {
+ public:
+  request_error(std::error_code ec, std::string text)
+      : std::system_error(ec), text_(std::move(text)) {}
+  const char* what() const noexcept override { return text_.c_str(); }
+
+ private:
+  std::string text_;
+};
+
 [[noreturn]] void throw_parse_error(const detail::parser& p, std::string_view what) {
   std::string context(what);
   if (!p.error_reason().empty()) context += " (" + p.error_reason() + ")";
@@ -172,6 +186,7 @@ template <class T>
 task<T> in_context(const client_options& o, std::string what, task<T> t) {
   std::error_code code;
   std::string context;
+  bool verbatim = false;  // the cause's text does not end in its code's words
   try {
     if (o.timeout.count() > 0) co_return co_await with_timeout(o.timeout, std::move(t));
     co_return co_await std::move(t);
@@ -179,12 +194,14 @@ task<T> in_context(const client_options& o, std::string what, task<T> t) {
     if (is_cancellation(e)) throw;
     code = e.code();
     context = context_of(e);
+    verbatim = context == e.what();
     if (code == std::errc::timed_out && context == "operation timed out")
       context = "no response within " + std::to_string(o.timeout.count()) + " ms";
   }
   // Errors from reading the body already name the request (incoming says it for open()).
-  if (context.rfind(what, 0) == 0) throw_error(code, context);
-  throw_error(code, what + ": " + context);
+  if (context.rfind(what, 0) != 0) context = what + ": " + context;
+  if (verbatim) throw request_error(code, std::move(context));
+  throw_error(code, context);
 }
 
 }  // namespace

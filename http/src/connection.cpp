@@ -100,6 +100,7 @@ task<> connection::run() {
   std::stop_callback forward(outer, [this]() noexcept { stop_.request_stop(); });
   int late_status = 0;
   bool ended_well = false;
+  bool idle_end = false;
   try {
     co_await with_stop_token(stop_.get_token(), serve());
     ended_well = true;
@@ -109,14 +110,27 @@ task<> connection::run() {
     // middle of sending a request (Node does the same).
     if (is_cancellation(e) && outer.stop_requested()) throw;
     const auto st = parser_.current();
-    if (timed_out_ && !head_sent_ && (st == parser::state::head || st == parser::state::body))
+    if (timed_out_ && !head_sent_ && (st == parser::state::head || st == parser::state::body)) {
       late_status = 408;
+    } else if (is_cancellation(e) && st == parser::state::idle && expiry_ == expiry::idle) {
+      // Stopped while waiting for a request (close(), or the keep-alive timeout): an end as
+      // clean as the client's own, and over TLS it gets close_notify too, or the client could
+      // not tell it from a connection cut by someone on the path.
+      idle_end = true;
+    }
   } catch (...) {
     // Not a socket error and not the handler's (dispatch catches those): a bug or memory
     // exhaustion. It ends this connection only, and is reported, not swallowed.
     report_unhandled_exception(std::current_exception(), "http connection");
   }
-  if (ended_well && socket_.secure() && !peer_failed_ && socket_.socket().is_open()) {
+  if (idle_end && socket_.secure()) {
+    // The stop that ended the wait must not cancel the close_notify; the sweeper bounds it.
+    std::stop_source fresh;
+    stop_ = std::move(fresh);
+    set_deadline(expiry::send, server_.options.send_timeout);
+  }
+  const bool clean = (ended_well && !peer_failed_) || idle_end;
+  if (clean && socket_.secure() && socket_.socket().is_open()) {
     // close_notify: the client can tell that the connection ended, not that it was cut.
     try {
       co_await with_stop_token(stop_.get_token(), shutdown_sending());

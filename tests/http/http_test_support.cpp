@@ -487,6 +487,26 @@ server_thread::server_thread(http::server::stream_handler h, http::server_option
   start(std::make_unique<http::server>(std::move(h), std::move(o)));
 }
 
+#ifdef CORONET_HAS_TLS
+server_thread::server_thread(http::server::handler h, http::server_options o, tls::context tls)
+    : tls_(std::move(tls)) {
+  start(std::make_unique<http::server>(std::move(h), std::move(o)));
+}
+
+server_thread::server_thread(http::server::stream_handler h, http::server_options o,
+                             tls::context tls)
+    : tls_(std::move(tls)) {
+  start(std::make_unique<http::server>(std::move(h), std::move(o)));
+}
+#endif
+
+task<> server_thread::serve(tcp::listener& l) {
+#ifdef CORONET_HAS_TLS
+  if (tls_) return server_->serve(l, *tls_);
+#endif
+  return server_->serve(l);
+}
+
 void server_thread::start(std::unique_ptr<http::server> srv) {
   server_ = std::move(srv);
   std::promise<void> ready;
@@ -504,7 +524,7 @@ void server_thread::start(std::unique_ptr<http::server> srv) {
         ready.set_value();
         std::exception_ptr error;
         try {
-          co_await with_stop_token(serve_stop_.get_token(), server_->serve(l));
+          co_await with_stop_token(serve_stop_.get_token(), serve(l));
         } catch (...) {
           error = std::current_exception();
         }

@@ -189,17 +189,25 @@ class recorder {
 
 // ---------------------------------------------------------------------------------------------
 // A coronet::http::server serving a tcp::listener on 127.0.0.1 (port 0) inside coronet::run, on
-// a thread of its own. The destructor cancels serve() if it still runs and joins the thread.
+// a thread of its own (over TLS when given a tls::context). The destructor cancels serve() if it
+// still runs and joins the thread.
 
 class server_thread {
  public:
   explicit server_thread(http::server::handler h, http::server_options o = {});
   explicit server_thread(http::server::stream_handler h, http::server_options o = {});
+#ifdef CORONET_HAS_TLS
+  // HTTPS: serve(listener, tls) instead (tls: a tls::context::server() with a certificate).
+  server_thread(http::server::handler h, http::server_options o, tls::context tls);
+  server_thread(http::server::stream_handler h, http::server_options o, tls::context tls);
+#endif
   ~server_thread();
   server_thread(const server_thread&) = delete;
   server_thread& operator=(const server_thread&) = delete;
 
-  std::uint16_t port() const noexcept { return port_; }
+  std::uint16_t port() const noexcept {
+    return port_;
+  }
 
   // Runs `fn` on the server's thread and returns its result (or rethrows its exception).
   template <class F>
@@ -238,9 +246,12 @@ class server_thread {
 
  private:
   void start(std::unique_ptr<http::server> srv);
-  task<> main();
+  task<> serve(tcp::listener& l);
 
   std::unique_ptr<http::server> server_;
+#ifdef CORONET_HAS_TLS
+  std::optional<tls::context> tls_;
+#endif
   std::thread thread_;
   remote_scheduler remote_;
   std::uint16_t port_ = 0;

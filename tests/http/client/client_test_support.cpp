@@ -26,7 +26,7 @@ task<stream> recording_listener::accept() {
 
 std::string served::url(std::string_view target) const {
   const std::string host = host_.find(':') == std::string::npos ? host_ : "[" + host_ + "]";
-  return "http://" + host + ":" + std::to_string(port()) + std::string(target);
+  return scheme_ + "://" + host + ":" + std::to_string(port()) + std::string(target);
 }
 
 std::string local_url(std::uint16_t port, std::string_view target) {
@@ -53,6 +53,14 @@ task<> serve_beside(http::server& srv, std::function<task<>(served&)> body, std:
   co_await when_all(srv.serve(l), body_then_close(srv, std::move(body), s));
 }
 
+#ifdef CORONET_HAS_TLS
+task<> serve_beside_tls(http::server& srv, tls::context ctx, std::function<task<>(served&)> body) {
+  recording_listener l;
+  served s(srv, l, "127.0.0.1", "https");
+  co_await when_all(srv.serve(l, std::move(ctx)), body_then_close(srv, std::move(body), s));
+}
+#endif
+
 }  // namespace
 
 void in_loop(std::function<task<>()> body) {
@@ -70,6 +78,14 @@ void with_server(http::server::stream_handler h, std::function<task<>(served&)> 
   http::server srv(std::move(h), std::move(o));
   in_loop([&]() { return serve_beside(srv, std::move(body), "127.0.0.1"); });
 }
+
+#ifdef CORONET_HAS_TLS
+void with_https_server(http::server::handler h, tls::context ctx,
+                       std::function<task<>(served&)> body, http::server_options o) {
+  http::server srv(std::move(h), std::move(o));
+  in_loop([&]() { return serve_beside_tls(srv, std::move(ctx), std::move(body)); });
+}
+#endif
 
 std::string raw_request::header(std::string_view name) const {
   std::size_t at = head.find("\r\n");

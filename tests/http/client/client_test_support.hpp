@@ -56,9 +56,10 @@ class recording_listener {
 // What a test body gets from with_server().
 class served {
  public:
-  served(http::server& srv, recording_listener& l, std::string host)
-      : server(srv), listener(l), host_(std::move(host)) {}
-  // "http://127.0.0.1:PORT" + target ("http://[::1]:PORT" + target on IPv6).
+  served(http::server& srv, recording_listener& l, std::string host, std::string scheme = "http")
+      : server(srv), listener(l), host_(std::move(host)), scheme_(std::move(scheme)) {}
+  // "http://127.0.0.1:PORT" + target ("http://[::1]:PORT" + target on IPv6; https:// when
+  // served over TLS).
   std::string url(std::string_view target) const;
   std::uint16_t port() const noexcept { return listener.port(); }
   // Connections the server accepted so far.
@@ -69,6 +70,7 @@ class served {
 
  private:
   std::string host_;
+  std::string scheme_;
 };
 
 // Runs coronet::run with an http::server (`h`, `o`) serving 127.0.0.1:0 (or `host`) beside
@@ -77,6 +79,12 @@ void with_server(http::server::handler h, std::function<task<>(served&)> body,
                  http::server_options o = {}, std::string host = "127.0.0.1");
 void with_server(http::server::stream_handler h, std::function<task<>(served&)> body,
                  http::server_options o = {});
+
+#ifdef CORONET_HAS_TLS
+// The same over TLS: serve(listener, ctx), and served::url() says https://.
+void with_https_server(http::server::handler h, tls::context ctx,
+                       std::function<task<>(served&)> body, http::server_options o = {});
+#endif
 
 // Runs `body` alone in coronet::run, within loop_deadline.
 void in_loop(std::function<task<>()> body);
