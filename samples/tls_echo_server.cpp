@@ -42,8 +42,9 @@ int main(int argc, char** argv) {
         sample::complain(x.what());
       }
     };
-    // SIGINT/SIGTERM cancel this: serve() closes the listener, ends each connection with
-    // close_notify, and returns.
+    // SIGINT/SIGTERM cancel this: serve() closes the listener and ends each connection (its
+    // pending read cancelled, "socket disconnected", then close_notify); run_until_signal
+    // then returns 0.
     co_await coronet::tls::serve(listener, cert.context, echo, o);
     co_return 0;
   });
