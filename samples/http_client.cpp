@@ -11,7 +11,8 @@
 int main(int argc, char** argv) {
   sample::cli cli("http-client",
                   "GET a URL and print its status code and body (Node's http client).");
-  cli.option("url", "URL", "what to fetch (http:// only)", "http://127.0.0.1:8888/hello");
+  cli.option("url", "URL", "what to fetch (for https://, see https-client)",
+             "http://127.0.0.1:8888/hello");
   cli.parse(argc, argv);
 
   return sample::run_until_signal([&]() -> coronet::task<int> {

@@ -8,8 +8,6 @@
 #include <unistd.h>
 
 #include <csignal>
-#include <fstream>
-#include <iterator>
 #include <memory>
 #include <string>
 #include <vector>
@@ -27,31 +25,6 @@ using ::testing::StartsWith;
 // What the seed's client prints for a 200 with the body "/hello": the status line, then the
 // body exactly as it came (no newline after it).
 const std::string seed_client_output = "statusCode: 200\n/hello";
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
-
-// Runs `argv` to its end with stdout going to a file, and returns the exit status and every byte
-// it wrote to stdout (read_line() cannot tell whether the last line ended in a newline).
-struct run_result {
-  int status;
-  std::string out;
-  std::string err;
-};
-run_result run_to_file(std::vector<std::string> argv) {
-  temp_dir dir;
-  const std::string out = dir.file("stdout");
-  std::vector<std::string> sh{"/bin/sh", "-c", "exec \"$@\" > '" + out + "'", "sh"};
-  sh.insert(sh.end(), argv.begin(), argv.end());
-  child_process p(sh);
-  run_result r;
-  r.err = p.read_stderr();
-  r.status = p.wait();
-  r.out = read_file(out);
-  return r;
-}
 
 std::string url(std::uint16_t port, std::string_view target) {
   return "http://127.0.0.1:" + std::to_string(port) + std::string(target);
@@ -167,13 +140,15 @@ TEST(HttpSample, ClientReportsConnectionRefused) {
                             ": Connection refused\n");
 }
 
+// ftp://: unsupported whether TLS is built in (https:// is then fetched; https-client is the
+// sample for it) or not.
 TEST(HttpSample, ClientReportsAnUnsupportedUrl) {
   const run_result client =
-      run_to_file({sample_path("http-client"), "--url", "https://127.0.0.1/hello"});
+      run_to_file({sample_path("http-client"), "--url", "ftp://127.0.0.1/hello"});
   EXPECT_EQ(client.status, 1);
   EXPECT_EQ(client.out, "");
-  EXPECT_EQ(client.err,
-            "GET https://127.0.0.1/hello: only http:// URLs are supported: unsupported URL\n");
+  EXPECT_THAT(client.err, StartsWith("GET ftp://127.0.0.1/hello: only http:// "));
+  EXPECT_THAT(client.err, ::testing::EndsWith(" supported: unsupported URL\n"));
 }
 
 TEST(HttpSample, BadFlagsExitTwoWithUsage) {

@@ -22,6 +22,13 @@ void PrintTo(const sample_usage& s, std::ostream* os) {
   *os << s.name;
 }
 
+// "tcpechoserver": the sample's name without its dashes.
+std::string test_name(const ::testing::TestParamInfo<sample_usage>& info) {
+  std::string name = info.param.name;
+  std::erase(name, '-');
+  return name;
+}
+
 class SampleCli : public ::testing::TestWithParam<sample_usage> {};
 
 TEST_P(SampleCli, HelpPrintsUsageAndExitsZero) {
@@ -73,11 +80,25 @@ INSTANTIATE_TEST_SUITE_P(
         sample_usage{"pipe-echo-client",
                      "usage: pipe-echo-client [--help] [--path PATH] [--message MESSAGE] "
                      "[--interval-ms MS] [--count N] [--quiet]"}),
-    [](const ::testing::TestParamInfo<sample_usage>& info) {
-      std::string name = info.param.name;
-      std::erase(name, '-');
-      return name;
-    });
+    test_name);
+
+#ifdef CORONET_TLS_SAMPLES
+// Built where coronet::tls is. https-client has no --quiet: its help is checked in
+// https_sample_test.cpp.
+INSTANTIATE_TEST_SUITE_P(
+    TlsSamples, SampleCli,
+    ::testing::Values(
+        sample_usage{"tls-echo-server",
+                     "usage: tls-echo-server [--help] [--host HOST] [--port PORT] [--cert FILE] "
+                     "[--key FILE] [--write-cert FILE] [--quiet]"},
+        sample_usage{"tls-echo-client",
+                     "usage: tls-echo-client [--help] [--host HOST] [--port PORT] [--ca FILE] "
+                     "[--insecure] [--message MESSAGE] [--interval-ms MS] [--count N] [--quiet]"},
+        sample_usage{"https-server",
+                     "usage: https-server [--help] [--host HOST] [--port PORT] [--cert FILE] "
+                     "[--key FILE] [--write-cert FILE] [--quiet]"}),
+    test_name);
+#endif
 
 // The client flags that take numbers or text check them before connecting.
 TEST(EchoClientCli, CountBelowOneExitsTwoNamingTheFlag) {

@@ -12,6 +12,8 @@
 #include <cerrno>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <stdexcept>
 #include <system_error>
 
@@ -25,13 +27,13 @@ std::string node_script(std::string_view name) {
   return std::string(CORONET_SOURCE_DIR) + "/tests/samples/node/" + std::string(name);
 }
 
-std::optional<std::string> find_node() {
+std::optional<std::string> find_program(std::string_view name) {
 #ifdef _WIN32
   constexpr char separator = ';';
-  constexpr const char* node = "/node.exe";
+  const std::string file = "/" + std::string(name) + ".exe";
 #else
   constexpr char separator = ':';
-  constexpr const char* node = "/node";
+  const std::string file = "/" + std::string(name);
 #endif
   const char* path = std::getenv("PATH");
   std::string_view dirs = path ? path : "";
@@ -39,7 +41,7 @@ std::optional<std::string> find_node() {
     const auto colon = dirs.find(separator);
     std::string dir(dirs.substr(0, colon));
     dirs = colon == std::string_view::npos ? std::string_view() : dirs.substr(colon + 1);
-    const std::string candidate = (dir.empty() ? std::string(".") : dir) + node;
+    const std::string candidate = (dir.empty() ? std::string(".") : dir) + file;
 #ifdef _WIN32
     std::error_code ec;
     if (std::filesystem::is_regular_file(candidate, ec)) return candidate;
@@ -48,6 +50,10 @@ std::optional<std::string> find_node() {
 #endif
   }
   return std::nullopt;
+}
+
+std::optional<std::string> find_node() {
+  return find_program("node");
 }
 
 std::uint16_t listening_port(child_process& server, std::string_view address) {
@@ -87,6 +93,20 @@ std::vector<std::string> tcp_server_lines(int count, std::string_view message) {
 
 std::vector<std::string> pipe_server_lines(int count, std::string_view message) {
   return server_lines("socket connected.", "disconnected.", count, message);
+}
+
+run_result run_to_file(std::vector<std::string> argv) {
+  temp_dir dir;
+  const std::string out = dir.file("stdout");
+  std::vector<std::string> sh{"/bin/sh", "-c", "exec \"$@\" > '" + out + "'", "sh"};
+  sh.insert(sh.end(), argv.begin(), argv.end());
+  child_process p(sh);
+  run_result r;
+  r.err = p.read_stderr();
+  r.status = p.wait();
+  std::ifstream in(out, std::ios::binary);
+  r.out.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  return r;
 }
 
 #ifdef _WIN32

@@ -35,7 +35,8 @@ inline constexpr const char* idle_interval_ms = "3600000";
 std::string sample_path(std::string_view name);
 // A Node program of tests/samples/node/ ("echo_client.js").
 std::string node_script(std::string_view name);
-// The `node` executable on PATH, if there is one.
+// The program `name` ("openssl") on PATH, if there is one; find_program("node").
+std::optional<std::string> find_program(std::string_view name);
 std::optional<std::string> find_node();
 
 // Reads the server's first line, which must be "listening on ADDRESS:PORT" for the given
@@ -50,6 +51,15 @@ std::vector<std::string> client_lines(int count, std::string_view message = "hel
 // "disconnected.".
 std::vector<std::string> tcp_server_lines(int count, std::string_view message = "hello");
 std::vector<std::string> pipe_server_lines(int count, std::string_view message = "hello");
+
+// Runs `argv` to its end with stdout going to a file, and returns the exit status and every byte
+// it wrote to stdout (read_line() cannot tell whether the last line ended in a newline).
+struct run_result {
+  int status;
+  std::string out;
+  std::string err;
+};
+run_result run_to_file(std::vector<std::string> argv);
 
 // A TCP port on 127.0.0.1 that refuses connections: bound (so nobody else takes it meanwhile)
 // but not listening.
