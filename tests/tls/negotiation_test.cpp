@@ -223,6 +223,32 @@ TEST(TlsNegotiation, SecondConnectWithSameContextResumes) {
   EXPECT_EQ(second.version, "TLSv1.3");
 }
 
+// One exchange, then the stream is dropped without close_notify (a client closing an idle
+// connection, or giving up on it, does that).
+task<> exchange_then_drop(std::uint16_t port, tls::context ctx) {
+  tls::stream s = co_await tls::connect("127.0.0.1", port, ctx);
+  co_await s.write_all("ping");
+  std::vector<std::byte> buf(4);
+  co_await s.read_exact(buf);
+  CO_ASSERT(to_string(buf) == "ping");
+}
+
+TEST(TlsNegotiation, ResumesAfterAConnectionDroppedWithoutCloseNotify) {
+  // Since TLS 1.1 a connection that ends without close_notify does not forbid resuming its
+  // session (RFC 5246, 7.2.1); OpenSSL still drops it then, unless told the close was clean.
+  for (const tls::version v : {tls::version::tls1_3, tls::version::tls1_2}) {
+    server_view seen;
+    client_view second;
+    serve_and_run(server_context(), seen, [&](std::uint16_t port) -> task<> {
+      tls::context ctx = client_context();
+      ctx.set_max_version(v);
+      co_await exchange_then_drop(port, ctx);
+      second = co_await exchange(port, ctx);
+    });
+    EXPECT_TRUE(second.reused) << second.version;
+  }
+}
+
 TEST(TlsNegotiation, SecondConnectWithSameContextResumesOverTls12) {
   server_view seen;
   client_view second;
