@@ -287,5 +287,43 @@ TEST(TlsStream, DestroyedWhileReadPendingEndsTheRead) {
   });
 }
 
+// The server's side reads from buffers the scheduler lends (io_uring): destroying its stream
+// under a pending read must end the read there too.
+TEST(TlsStream, ServerStreamDestroyedWhileReadPendingEndsTheRead) {
+  run([]() -> task<> {
+    auto l = tcp::listener::bind({"127.0.0.1", 0});
+    auto connecting = [&]() -> task<tls::stream> {
+      tls::stream s = co_await tls::connect("127.0.0.1", l.port(), client_context());
+      co_return s;
+    };
+    auto accepting = [&]() -> task<std::unique_ptr<tls::stream>> {
+      coronet::stream plain = co_await l.accept();
+      auto s =
+          std::make_unique<tls::stream>(tls::stream::server(std::move(plain), server_context()));
+      co_await s->handshake();
+      co_return s;
+    };
+    auto both = co_await when_all(connecting(), accepting());
+    tls::stream& client = std::get<0>(both);
+    std::unique_ptr<tls::stream>& server = std::get<1>(both);
+    // One read first, so that the server's receive path is in use; the next one waits.
+    co_await client.write_all("x");
+    std::vector<std::byte> one(1);
+    co_await server->read_exact(one);
+    std::error_code ended;
+    task<> reader = read_pending(*server, ended);
+    task<> destroyer = destroy_after_a_turn(server);
+    co_await when_all(std::move(reader), std::move(destroyer));
+    EXPECT_EQ(ended, std::errc::operation_canceled);
+    // The client sees the end: no close_notify came, so a truncation.
+    std::vector<std::byte> buf(1);
+    const failure f = co_await failure_of(client.read_some(buf));
+    EXPECT_TRUE(f.thrown);
+    EXPECT_TRUE(f.code == make_error_code(tls::errc::truncated) ||
+                f.code == std::errc::connection_reset)
+        << f.what;
+  });
+}
+
 }  // namespace
 }  // namespace coronet::tls_test
