@@ -270,6 +270,8 @@ TEST(TlsHandshakeAttack, ThousandStalledHandshakesDoNotDelayAGoodClient) {
 // A TLS client against ports that do not speak TLS: a clear error, no hang.
 failure tls_client_against(const std::function<task<>(coronet::stream)>& plain_server) {
   failure result;
+  client_context();  // the system's trust store, read once before the count
+  const std::size_t fds_before = test::open_fd_count();
   run([&]() -> task<> {
     auto l = tcp::listener::bind({"127.0.0.1", 0});
     auto serving = [&]() -> task<> {
@@ -283,6 +285,7 @@ failure tls_client_against(const std::function<task<>(coronet::stream)>& plain_s
     };
     co_await when_all(serving(), client());
   });
+  EXPECT_EQ(test::open_fd_count(), fds_before) << "descriptors left open";
   return result;
 }
 

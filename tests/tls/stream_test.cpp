@@ -2,6 +2,7 @@
 // once from two coroutines), receive(), read_exact at the end, close_notify against a cut
 // (truncated), a read cancelled by with_timeout, and a stream destroyed under a pending read.
 #include <gtest/gtest.h>
+#include <openssl/ssl.h>
 
 #include <chrono>
 #include <cstddef>
@@ -245,6 +246,42 @@ TEST(TlsStream, ServerReadCancelledByTimeoutLeavesStreamUsable) {
     };
     task<> serving =
         serve_during(l, server_context(), server_read_times_out_then_works, {}, client(l.port()));
+    co_await std::move(serving);
+  });
+}
+
+// Asks for a TLS 1.3 key update (ours, and the client's in reply) in the middle of the echo.
+task<> echo_with_key_update(tls::stream& s) {
+  std::vector<std::byte> buf(64 * 1024);
+  std::size_t total = 0;
+  bool updated = false;
+  for (;;) {
+    const std::size_t n = co_await s.read_some(buf);
+    if (n == 0) break;
+    total += n;
+    if (!updated && total > 500'000) {
+      updated = SSL_key_update(static_cast<SSL*>(s.native_handle()), SSL_KEY_UPDATE_REQUESTED) == 1;
+      EXPECT_TRUE(updated);
+    }
+    co_await s.write_all(std::span(buf).first(n));
+  }
+}
+
+TEST(TlsStream, KeyUpdatesBothWaysMidStream) {
+  // The reply to a key update is written by the reading side (OpenSSL answers while it reads):
+  // the session must send it while both directions are busy.
+  run([]() -> task<> {
+    auto l = tcp::listener::bind({"127.0.0.1", 0});
+    auto client = [](std::uint16_t port) -> task<> {
+      tls::stream s = co_await tls::connect("127.0.0.1", port, client_context());
+      CO_ASSERT(SSL_key_update(static_cast<SSL*>(s.native_handle()), SSL_KEY_UPDATE_REQUESTED) ==
+                1);
+      const std::vector<std::byte> data = pattern(2 << 20, 5);
+      const std::vector<std::byte> got = co_await round_trip(s, data);
+      CO_ASSERT(got == data);
+    };
+    task<> serving = serve_during(l, server_context(), echo_with_key_update, tls::serve_options(),
+                                  client(l.port()));
     co_await std::move(serving);
   });
 }
