@@ -63,6 +63,26 @@ using detail::context_impl;
                           context + ": " + std::strerror(e));
 }
 
+// OpenSSL checks a key against the certificate of its type as it loads it, and fails the load
+// with X509's "key values mismatch".
+bool key_mismatch() {
+  const unsigned long e = ERR_peek_last_error();
+  return ERR_GET_LIB(e) == ERR_LIB_X509 && ERR_GET_REASON(e) == X509_R_KEY_VALUES_MISMATCH;
+}
+
+// After a key is loaded: it must be the certificate's. OpenSSL keeps a certificate and a key per
+// key type, so a key of another type (RSA for an EC certificate) loads without an error into a
+// slot of its own, leaving the certificate without its key and every handshake failing.
+void check_key_matches(const context_impl& impl, const std::string& what) {
+  if (!impl.has_certificate) return;
+  if (SSL_CTX_get0_certificate(impl.ctx) == nullptr) {
+    ERR_clear_error();
+    throw std::system_error(make_error_code(errc::bad_certificate_file),
+                            what + " does not match the certificate: the key is of another type");
+  }
+  if (SSL_CTX_check_private_key(impl.ctx) != 1) fail(what + " does not match the certificate");
+}
+
 struct bio_free {
   void operator()(BIO* b) const noexcept { BIO_free(b); }
 };
@@ -141,6 +161,7 @@ context::role context::side() const noexcept {
 context& context::use_certificate_chain_file(const std::filesystem::path& file) {
   if (SSL_CTX_use_certificate_chain_file(impl_->ctx, file.string().c_str()) != 1)
     fail_file("certificate chain", file);
+  impl_->has_certificate = true;
   return *this;
 }
 
@@ -159,14 +180,16 @@ context& context::use_certificate_chain(std::string_view pem) {
     }
   }
   ERR_clear_error();  // the loop's end: "no start line"
+  impl_->has_certificate = true;
   return *this;
 }
 
 context& context::use_private_key_file(const std::filesystem::path& file) {
-  if (SSL_CTX_use_PrivateKey_file(impl_->ctx, file.string().c_str(), SSL_FILETYPE_PEM) != 1)
+  if (SSL_CTX_use_PrivateKey_file(impl_->ctx, file.string().c_str(), SSL_FILETYPE_PEM) != 1) {
+    if (key_mismatch()) fail("private key " + file.string() + " does not match the certificate");
     fail_file("private key", file);
-  if (SSL_CTX_get0_certificate(impl_->ctx) && SSL_CTX_check_private_key(impl_->ctx) != 1)
-    fail("private key " + file.string() + " does not match the certificate");
+  }
+  check_key_matches(*impl_, "private key " + file.string());
   return *this;
 }
 
@@ -176,9 +199,8 @@ context& context::use_private_key(std::string_view pem) {
   if (!key) fail("private key");
   const int ok = SSL_CTX_use_PrivateKey(impl_->ctx, key);
   EVP_PKEY_free(key);
-  if (ok != 1) fail("private key");
-  if (SSL_CTX_get0_certificate(impl_->ctx) && SSL_CTX_check_private_key(impl_->ctx) != 1)
-    fail("private key does not match the certificate");
+  if (ok != 1) fail(key_mismatch() ? "private key does not match the certificate" : "private key");
+  check_key_matches(*impl_, "private key");
   return *this;
 }
 

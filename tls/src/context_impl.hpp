@@ -31,6 +31,7 @@ struct context_impl {
   SSL_CTX* ctx;
   context::role side;
   bool verify = true;
+  bool has_certificate = false;   // one was given: a key given later must be its key
   std::vector<std::string> alpn;  // servers: the protocols accepted, in order of preference
   std::function<std::optional<context>(std::string_view)> pick_by_name;
 

@@ -80,6 +80,11 @@ session::session(coronet::stream n, context c, bool is_client, std::string name)
 }
 
 session::~session() {
+  // OpenSSL forgets the session of a connection freed without having sent close_notify (TLS
+  // 1.0's rule; since TLS 1.1 such a session may be resumed, RFC 5246 7.2.1), so a client that
+  // drops an idle connection without shutdown() would pay a full handshake next time. (A peer's
+  // cut, errc::truncated, never made OpenSSL forget the session either.)
+  if (handshake_done) SSL_set_shutdown(ssl, SSL_get_shutdown(ssl) | SSL_SENT_SHUTDOWN);
   SSL_free(ssl);  // and the BIO
 }
 

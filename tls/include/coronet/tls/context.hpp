@@ -91,6 +91,8 @@ class context {
   context& set_alpn(std::vector<std::string> protocols);
 
   // Session resumption with tickets (on by default). Servers: off makes every handshake full.
+  // Clients keep the latest session each peer (server name and address) gave them, also from a
+  // connection dropped without shutdown().
   context& set_session_tickets(bool on);
 
   // Servers: pick another context (its certificate) for the name a client sent in SNI. Return
