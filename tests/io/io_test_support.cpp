@@ -14,26 +14,6 @@
 
 namespace coronet::test {
 
-std::vector<std::byte> pattern(std::size_t n, std::uint32_t seed) {
-  std::vector<std::byte> v(n);
-  std::uint32_t x = seed * 2654435761u + 1;
-  for (auto& b : v) {
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    b = std::byte(x);
-  }
-  return v;
-}
-
-std::span<const std::byte> bytes(std::string_view s) {
-  return std::as_bytes(std::span(s.data(), s.size()));
-}
-
-std::string to_string(std::span<const std::byte> b) {
-  return std::string(reinterpret_cast<const char*>(b.data()), b.size());
-}
-
 task<> echo(stream s) {
   std::vector<std::byte> buf(64 * 1024);
   while (std::size_t n = co_await s.read_some(buf)) co_await s.write_all(std::span(buf).first(n));

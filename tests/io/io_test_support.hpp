@@ -27,6 +27,7 @@
 #include "coronet/core.hpp"
 #include "coronet/io.hpp"
 #include "temp_dir.hpp"
+#include "test_data.hpp"     // tests/support: pattern, bytes, failure_of
 #include "test_support.hpp"  // tests/support: event, next_turn, backend_from_env
 #include "wine.hpp"          // tests/support: running_under_wine
 
@@ -41,28 +42,6 @@ namespace coronet::test {
       throw std::runtime_error("CO_ASSERT(" #cond ") failed"); \
     }                                                          \
   } while (0)
-
-// n bytes of a seed-dependent pseudo-random sequence: reordered, dropped or duplicated chunks show.
-std::vector<std::byte> pattern(std::size_t n, std::uint32_t seed = 1);
-std::span<const std::byte> bytes(std::string_view s);
-std::string to_string(std::span<const std::byte> b);
-
-// What a task threw, if it threw a std::system_error.
-struct failure {
-  bool thrown = false;
-  std::error_code code;
-  std::string what;
-};
-
-template <class T>
-task<failure> failure_of(task<T> t) {
-  try {
-    co_await std::move(t);
-  } catch (const std::system_error& e) {
-    co_return failure{true, e.code(), e.what()};
-  }
-  co_return failure{};
-}
 
 // Reads `s` until end of stream, writing back everything it reads.
 task<> echo(stream s);

@@ -57,26 +57,6 @@ task<> echo(tls::stream& s) {
   }
 }
 
-std::vector<std::byte> pattern(std::size_t n, std::uint32_t seed) {
-  std::vector<std::byte> v(n);
-  std::uint32_t x = seed * 2654435761u + 1;
-  for (auto& b : v) {
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    b = std::byte(x);
-  }
-  return v;
-}
-
-std::span<const std::byte> bytes(std::string_view s) {
-  return std::as_bytes(std::span(s.data(), s.size()));
-}
-
-std::string to_string(std::span<const std::byte> b) {
-  return std::string(reinterpret_cast<const char*>(b.data()), b.size());
-}
-
 task<std::vector<std::byte>> read_to_end(tls::stream& s) {
   std::vector<std::byte> out;
   std::vector<std::byte> buf(64 * 1024);

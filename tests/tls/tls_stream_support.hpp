@@ -24,6 +24,7 @@
 #include "coronet/tls/error.hpp"
 #include "coronet/tls/serve.hpp"
 #include "coronet/tls/stream.hpp"
+#include "test_data.hpp"  // tests/support
 #include "tls_test_support.hpp"
 
 // CO_ASSERT(cond): ASSERT_TRUE for coroutine bodies (GoogleTest's ASSERT_* `return`, which a
@@ -47,22 +48,11 @@ tls::context server_context(const tls::key_pair& pair);
 // A client context that trusts test_ca() (on top of the system's store), verification on.
 tls::context client_context();
 
-// What a task threw, if it threw a std::system_error (what() included: the tests check texts).
-struct failure {
-  bool thrown = false;
-  std::error_code code;
-  std::string what;
-};
-
-template <class T>
-task<failure> failure_of(task<T> t) {
-  try {
-    co_await std::move(t);
-  } catch (const std::system_error& e) {
-    co_return failure{true, e.code(), e.what()};
-  }
-  co_return failure{};
-}
+using coronet::test::bytes;
+using coronet::test::failure;
+using coronet::test::failure_of;
+using coronet::test::pattern;
+using coronet::test::to_string;
 
 // Runs `client` while tls::serve(l, ctx, handler, options) serves, then stops the server (also
 // when `client` throws: its exception is what comes out).
@@ -78,10 +68,6 @@ task<> serve_during(Listener& l, tls::context ctx, tls::tls_handler handler,
 // Handlers: echo everything until the client's close_notify (then serve() sends ours).
 task<> echo(tls::stream& s);
 
-// n bytes of a seed-dependent pseudo-random sequence: reordered, lost or repeated chunks show.
-std::vector<std::byte> pattern(std::size_t n, std::uint32_t seed = 1);
-std::span<const std::byte> bytes(std::string_view s);
-std::string to_string(std::span<const std::byte> b);
 // Reads until the peer's close_notify.
 task<std::vector<std::byte>> read_to_end(tls::stream& s);
 
