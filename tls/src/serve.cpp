@@ -1,5 +1,8 @@
 #include "coronet/tls/serve.hpp"
 
+#include <array>
+#include <cstddef>
+
 #include "coronet/cancellation.hpp"
 #include "coronet/error.hpp"
 #include "coronet/with_timeout.hpp"
@@ -18,6 +21,18 @@ task<> handshake_within(stream& s, std::chrono::milliseconds limit) {
     co_await s.handshake();
   } else {
     co_await with_timeout(limit, s.handshake());
+  }
+}
+
+task<> drain(stream& s) {
+  std::array<std::byte, 4096> scrap;
+  try {
+    for (;;) {
+      const std::size_t n = co_await s.read_some(scrap);
+      if (n == 0) break;
+    }
+  } catch (const std::system_error&) {
+    // The client closed without close_notify, reset, or the drain time ran out: all endings.
   }
 }
 
@@ -43,13 +58,18 @@ task<> serve_tls_connection(std::shared_ptr<tls_serve_state> st, coronet::stream
   }
   // close_notify, so that the client can tell the end from a cut: a handler that already sent
   // it (shutdown()) has nothing left to do here.
-  if (s.is_open()) {
-    try {
-      co_await s.shutdown();
-    } catch (const std::system_error&) {
-      // The client went first (reset, or closed without reading): nothing more to say to it.
-    }
+  if (!s.is_open()) co_return;
+  try {
+    co_await s.shutdown();
+  } catch (const std::system_error&) {
+    // The client went first (reset, or closed without reading): nothing more to say to it.
+    co_return;
   }
+  // After a stop, as coronet::serve does for plain streams: what the client still sends is read
+  // and dropped until it closes too. Closing with unread bytes would make the kernel answer
+  // with a reset, which can destroy the last response and the close_notify on their way. The
+  // drain timeout bounds it (serve() cancels what is left).
+  if (stopping.stop_requested()) co_await drain(s);
 }
 
 }  // namespace
