@@ -12,7 +12,9 @@
 //
 // A handshake that fails or does not finish within handshake_timeout ends just its connection
 // (reported through on_handshake_error, if set); it never holds up accepting. Stopping works as
-// coronet::serve's (serve.hpp): options.serve.stop, drain, then cancellation.
+// coronet::serve's (serve.hpp): options.serve.stop, drain, then cancellation; a connection
+// ending during a stop sends close_notify and reads (and drops) what its client still sends until
+// the client closes too, so that closing never resets it.
 #pragma once
 
 #include <chrono>
