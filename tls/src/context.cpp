@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <fstream>
 #include <stdexcept>
 #include <system_error>
 
@@ -53,14 +54,13 @@ using detail::context_impl;
 // parse error only for a file that exists and can be read.
 [[noreturn]] void fail_file(std::string_view what, const std::filesystem::path& file) {
   std::string context = std::string(what) + " " + file.string();
-  if (FILE* f = std::fopen(file.string().c_str(), "rb")) {
-    std::fclose(f);
-    fail(context);
-  }
-  const int e = errno;
+  errno = 0;
+  // std::ifstream, not fopen/strerror, which MSVC's /WX build refuses as deprecated.
+  if (std::ifstream(file, std::ios::binary).is_open()) fail(context);
+  const int e = errno != 0 ? errno : EIO;
   ERR_clear_error();
   throw std::system_error(make_error_code(errc::bad_certificate_file),
-                          context + ": " + std::strerror(e));
+                          context + ": " + std::generic_category().message(e));
 }
 
 // OpenSSL checks a key against the certificate of its type as it loads it, and fails the load
