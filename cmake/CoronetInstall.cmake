@@ -19,12 +19,14 @@ if(TARGET coronet_tls)
   list(APPEND _coronet_extra_targets coronet_tls)
 endif()
 
-install(TARGETS coronet_core coronet_io coronet_http coronet_process coronet ${_coronet_extra_targets}
+install(TARGETS coronet_core coronet_io coronet_http coronet_websocket coronet_process coronet
+  ${_coronet_extra_targets}
   EXPORT coronetTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
   INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
-install(DIRECTORY include/ core/include/ io/include/ tls/include/ http/include/ process/include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(DIRECTORY include/ core/include/ io/include/ tls/include/ http/include/ websocket/include/
+  process/include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(EXPORT coronetTargets
   NAMESPACE coronet::
   DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/coronet)
