@@ -1,0 +1,1 @@
+#include "handshake_key.hpp"
