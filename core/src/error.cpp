@@ -120,6 +120,17 @@ void throw_errno(int err, std::string_view what) {
   throw std::system_error(err, errno_category(), std::string(what));
 }
 
+detail::described_error::described_error(std::error_code ec, std::string_view where,
+                                         std::string_view detail)
+    : std::system_error(ec, std::string(where)) {
+  text_.reserve(where.size() + 64 + detail.size());
+  text_.append(where).append(": ").append(ec.message());
+  if (!detail.empty()) text_.append(": ").append(detail);
+}
+
+detail::described_error::described_error(std::error_code ec, std::string text)
+    : std::system_error(ec), text_(std::move(text)) {}
+
 void throw_error(std::error_code ec, std::string_view what) {
 #ifdef _WIN32
   // std::errc codes carry the C runtime's messages there, which lack the socket ones

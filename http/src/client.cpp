@@ -38,20 +38,6 @@ std::string context_of(const std::system_error& e) {
   return what;
 }
 
-// A request's failure whose cause's text goes on after its code's words (TLS errors:
-// "handshake 127.0.0.1:8443: certificate verify failed: unable to get local issuer
-// certificate"): the request's name, then that text as it is. std::system_error(code, what)
-// would repeat the code's words at the end.
-class request_error : public std::system_error {
- public:
-  request_error(std::error_code ec, std::string text)
-      : std::system_error(ec), text_(std::move(text)) {}
-  const char* what() const noexcept override { return text_.c_str(); }
-
- private:
-  std::string text_;
-};
-
 [[noreturn]] void throw_parse_error(const detail::parser& p, std::string_view what) {
   std::string context(what);
   if (!p.error_reason().empty()) context += " (" + p.error_reason() + ")";
@@ -200,7 +186,9 @@ task<T> in_context(const client_options& o, std::string what, task<T> t) {
   }
   // Errors from reading the body already name the request (incoming says it for open()).
   if (context.rfind(what, 0) != 0) context = what + ": " + context;
-  if (verbatim) throw request_error(code, std::move(context));
+  // The cause's text goes on after its code's words (TLS errors: "handshake 127.0.0.1:8443:
+  // certificate verify failed: ..."): the request's name, then that text as it is.
+  if (verbatim) throw coronet::detail::described_error(code, std::move(context));
   throw_error(code, context);
 }
 
@@ -330,6 +318,37 @@ task<incoming> client::open(std::string_view method, std::string_view url, field
   detail::request_args a{
       std::string(method), std::string(url), std::move(headers), std::move(body), {}};
   co_return co_await in_context(pool_->options, a.what(), exchange(a));
+}
+
+task<upgrade_result> client::upgrade_exchange(detail::request_args& a) {
+  const target t = parse_url(a.url, true);
+  if (!a.headers.contains("Connection")) a.headers.add("Connection", "Upgrade");
+  const std::string head = request_head(a, t);
+  detail::transport s = co_await open_connection(*pool_, t);
+  auto c = std::make_unique<detail::client_connection>(std::move(s), t.key, pool_->options,
+                                                       pool_->limits);
+  co_await send_request(*c, a, head);
+  co_await read_head(*c, false);
+  upgrade_result out;
+  if (c->head.status == 101) {
+    out.head = std::move(c->head);
+    // What the server sent right behind its head (its first frames) is the new protocol's.
+    received lent;
+    std::string copy;
+    c->in.take_rest(lent, copy);
+    out.connection = upgraded(std::move(c->socket), std::move(lent), std::move(copy), {});
+    co_return out;
+  }
+  incoming in(std::move(c), pool_, a.what());
+  std::string body = co_await in.read_all();
+  out.head = std::move(in.head_);
+  out.head.body = std::move(body);
+  co_return out;
+}
+
+task<upgrade_result> client::upgrade(std::string_view url, fields headers) {
+  detail::request_args a{"GET", std::string(url), std::move(headers), {}, {}};
+  co_return co_await in_context(pool_->options, a.what(), upgrade_exchange(a));
 }
 
 task<response> get(std::string_view url, client_options options) {

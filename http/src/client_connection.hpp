@@ -10,10 +10,10 @@
 #include <vector>
 
 #include "coronet/http/client.hpp"
+#include "coronet/http/detail/transport.hpp"
 #include "coronet/stream.hpp"
 #include "parser.hpp"
 #include "read_buffer.hpp"
-#include "transport.hpp"
 
 namespace coronet::http::detail {
 

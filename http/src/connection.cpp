@@ -84,6 +84,7 @@ void connection::expire() noexcept {
 
 void connection::close_gracefully() noexcept {
   closing_ = true;
+  graceful_.request_stop();
   // Waiting for a request that has not begun: nothing in flight, close now.
   if (parser_.current() == parser::state::idle && expiry_ == expiry::idle) stop_.request_stop();
 }
@@ -129,6 +130,8 @@ task<> connection::run() {
     stop_ = std::move(fresh);
     set_deadline(expiry::send, server_.options.send_timeout);
   }
+  // An upgraded connection's socket went to its handler, which closed it.
+  if (upgraded_) co_return;
   const bool clean = (ended_well && !peer_failed_) || idle_end;
   if (clean && socket_.secure() && socket_.socket().is_open()) {
     // close_notify: the client can tell that the connection ended, not that it was cut.
@@ -171,6 +174,7 @@ task<> connection::serve() {
       co_return;
     }
     co_await dispatch();
+    if (upgraded_) co_return;
     if (!keep_alive_ || closing_) {
       co_await close_after_response();
       co_return;
@@ -488,6 +492,10 @@ void check_status(int status) {
 
 task<> connection::respond(const response& r) {
   if (started_) throw std::logic_error("http: the response was already started");
+  if (r.status == 101) {
+    co_await switch_protocols(r);
+    co_return;
+  }
   check_status(r.status);
   const bool no_body = response_has_no_body(r.status, head_request_ ? "HEAD" : "");
   const bool bodiless_status = response_has_no_body(r.status, "");
@@ -498,6 +506,42 @@ task<> connection::respond(const response& r) {
   co_await flush();
   if (!no_body && r.body.size() > coalesce_limit) co_await send(r.body);
   finished_ = true;
+}
+
+task<> connection::switch_protocols(const response& r) {
+  if (!r.upgrade) throw std::logic_error("http: a 101 response needs its upgrade handler");
+  // RFC 9110 7.8: a server switches only to what the request asked for ("Connection: upgrade"
+  // and an Upgrade header; llhttp's upgrade flag), and never on HEAD.
+  if (!parser_.upgrade() || head_request_)
+    throw std::logic_error("http: a 101 response to a request that asked for no upgrade");
+  if (r.reason.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos)
+    throw std::invalid_argument("http: reason phrase with CR, LF or NUL");
+  for (auto [name, value] : r.headers)
+    if (!framing_header(name)) check_field(name, value);
+  out_.append("HTTP/1.1 101 ");
+  out_.append(r.reason.empty() ? reason_phrase(101) : r.reason);
+  out_.append("\r\n");
+  for (auto [name, value] : r.headers) {
+    if (framing_header(name)) continue;
+    out_.append(name).append(": ").append(value).append("\r\n");
+  }
+  out_.append("Connection: Upgrade\r\n\r\n");
+  started_ = head_sent_ = true;
+  keep_alive_ = false;
+  co_await flush();
+  finished_ = true;
+  // From here the connection is the handler's: its timeouts are its own, the sweeper leaves it
+  // alone, and a graceful close reaches it as closing_token(); the server's cancellation still
+  // reaches it through stop_.
+  upgraded_ = true;
+  set_deadline(expiry::none, std::chrono::milliseconds(0));
+  received lent;
+  std::string copy;
+  in_.take_rest(lent, copy);
+  std::function<task<>(upgraded)> hook = r.upgrade;
+  upgraded conn(std::move(socket_), std::move(lent), std::move(copy), graceful_.get_token());
+  task<> t = hook(std::move(conn));
+  co_await std::move(t);
 }
 
 void connection::start_response(int status, const fields& headers,

@@ -12,10 +12,10 @@
 #include <string>
 #include <string_view>
 
+#include "coronet/http/detail/transport.hpp"
 #include "coronet/http/server.hpp"
 #include "parser.hpp"
 #include "read_buffer.hpp"
-#include "transport.hpp"
 
 namespace coronet::http::detail {
 
@@ -99,6 +99,8 @@ class connection {
   enum class expiry { none, idle, request_head, request_body, send, linger };
 
   task<> serve();
+  // A 101 with its upgrade handler: the head, then the handler with the connection.
+  task<> switch_protocols(const response& r);
   // TLS: the handshake, within the headers timeout; false if it failed (the connection ends).
   task<bool> handshake();
   // A plain HTTP request on the TLS port: answered 400 on the socket itself, as nginx does.
@@ -135,6 +137,9 @@ class connection {
   std::size_t piece_at_ = 0;
   std::string out_;
   std::stop_source stop_;
+  // Requested by a graceful close: what an upgraded connection sees as closing_token().
+  std::stop_source graceful_;
+  bool upgraded_ = false;  // socket_ was handed to an upgrade handler
 
   clock::time_point deadline_ = clock::time_point::max();
   clock::time_point request_start_{};

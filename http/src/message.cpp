@@ -66,6 +66,7 @@ void response::clear() noexcept {
   version_major = version_minor = 1;
   headers.clear();
   body.clear();
+  upgrade = nullptr;
 }
 
 std::string_view reason_phrase(int status) noexcept {

@@ -14,13 +14,14 @@
 #include <cstddef>
 #include <memory>
 #include <span>
+#include <string>
 #include <utility>
 
+#include "coronet/http/detail/transport.hpp"
 #include "coronet/received.hpp"
 #include "coronet/stream.hpp"
 #include "coronet/task.hpp"
 #include "parser.hpp"
-#include "transport.hpp"
 
 namespace coronet::http::detail {
 
@@ -55,6 +56,17 @@ class read_buffer {
         p.feed(reinterpret_cast<const char*>(chunk_.data()), std::min(chunk_.size(), limit_));
     chunk_.consume(used);
     return used;
+  }
+
+  // The bytes not parsed (what came behind an upgrade request's head), taken out: the lent
+  // buffer itself, or a copy of the owned buffer's rest. The buffer is empty afterwards.
+  void take_rest(received& lent, std::string& copy) {
+    if (owned_) {
+      copy.assign(reinterpret_cast<const char*>(owned_.get()) + begin_, end_ - begin_);
+      begin_ = end_ = 0;
+      return;
+    }
+    lent = std::move(chunk_);
   }
 
   // Reads what the socket has (at least one byte) into the empty buffer; 0 at end of stream.

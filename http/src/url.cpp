@@ -54,24 +54,34 @@ std::string base64(std::string_view in) {
 
 }  // namespace
 
-url parse_url(std::string_view text) {
+url parse_url(std::string_view text, bool websocket) {
   const std::string normalized = without_ipv4_trailing_dot(text);
   auto parsed = boost::urls::parse_uri(normalized);
   if (!parsed) throw_error(make_error_code(errc::unsupported_url), "parse URL");
   const boost::urls::url_view& u = *parsed;
   url t;
+  // ws:// and wss:// (an upgrade's URL) are http:// and https:// under other names.
+  const auto scheme = u.scheme_id();
+  const bool plain =
+      scheme == boost::urls::scheme::http || (websocket && scheme == boost::urls::scheme::ws);
+  const bool secure =
+      scheme == boost::urls::scheme::https || (websocket && scheme == boost::urls::scheme::wss);
+  const char* const names = websocket ? "ws:// and wss://" : "http:// and https://";
 #ifdef CORONET_HAS_TLS
-  if (u.scheme_id() == boost::urls::scheme::https) {
+  if (secure) {
     t.secure = true;
     t.port = 443;
-  } else if (u.scheme_id() != boost::urls::scheme::http) {
+  } else if (!plain) {
     throw_error(make_error_code(errc::unsupported_url),
-                "only http:// and https:// URLs are supported");
+                std::string("only ") + names + " URLs are supported");
   }
 #else
-  if (u.scheme_id() != boost::urls::scheme::http)
+  if (!plain)
     throw_error(make_error_code(errc::unsupported_url),
-                "only http:// URLs are supported (TLS is not built in)");
+                std::string("only ") + (websocket ? "ws://" : "http://") +
+                    " URLs are supported (TLS is not built in)");
+  (void)secure;
+  (void)names;
 #endif
   t.host = u.host_address();
   if (t.host.empty()) throw_error(make_error_code(errc::unsupported_url), "URL has no host");

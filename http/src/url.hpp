@@ -25,6 +25,7 @@ struct url {
 // IPv4 address with a trailing dot
 // ("127.0.0.1.") is that address, as in a browser's (and Node's) URL parser; a name with one
 // ("localhost.") goes to the resolver as written.
-url parse_url(std::string_view text);
+// `websocket`: ws:// and wss:// in place of http:// and https://.
+url parse_url(std::string_view text, bool websocket = false);
 
 }  // namespace coronet::http::detail

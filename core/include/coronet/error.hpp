@@ -33,6 +33,23 @@ const std::error_category& errno_category() noexcept;
 [[noreturn]] void throw_errno(int err, std::string_view what);
 [[noreturn]] void throw_error(std::error_code ec, std::string_view what);
 
+namespace detail {
+// A std::system_error whose what() has a detail after the code's own words, which
+// std::system_error's constructor cannot put there: "<where>: <the code's words>: <detail>"
+// ("handshake 127.0.0.1:8443: certificate verify failed: self-signed certificate",
+// "receive 127.0.0.1:8080: protocol error: unmasked frame from a client"), or a text as given.
+// Catch it as std::system_error.
+class described_error : public std::system_error {
+ public:
+  described_error(std::error_code ec, std::string_view where, std::string_view detail);
+  described_error(std::error_code ec, std::string text);
+  const char* what() const noexcept override { return text_.c_str(); }
+
+ private:
+  std::string text_;
+};
+}  // namespace detail
+
 bool is_cancellation(const std::system_error& e) noexcept;
 bool is_cancellation(const std::exception_ptr& e) noexcept;
 

@@ -30,6 +30,7 @@
 #include <string_view>
 
 #include "coronet/http/message.hpp"
+#include "coronet/http/upgrade.hpp"
 #include "coronet/task.hpp"
 #ifdef CORONET_HAS_TLS
 #include <optional>
@@ -100,6 +101,12 @@ class incoming {
   std::string what_;  // "GET http://...", for errors
 };
 
+// What client::upgrade() got: the server's answer, and after a 101 the connection.
+struct upgrade_result {
+  response head;        // a refusal's body read whole (up to max_body_size); empty after a 101
+  upgraded connection;  // open only after a 101
+};
+
 class client {
  public:
   explicit client(client_options options = {});
@@ -118,6 +125,12 @@ class client {
   task<incoming> open(std::string_view method, std::string_view url, fields headers = {},
                       std::string body = {});
 
+  // A GET asking to switch protocols (`headers` name it: "Upgrade: websocket", ...;
+  // "Connection: Upgrade" is added when absent), on a connection of its own that is never
+  // pooled. ws:// and wss:// URLs are taken as http:// and https://. A 101 gives the connection
+  // in the result; any other status is returned with its body, as an answer, not an error.
+  task<upgrade_result> upgrade(std::string_view url, fields headers);
+
   // Closes the idle pooled connections (those in use close when their exchange ends).
   void close_idle() noexcept;
   std::size_t idle_connections() const noexcept;
@@ -126,6 +139,7 @@ class client {
  private:
   task<incoming> exchange(detail::request_args& a);
   task<response> read_whole(detail::request_args& a);
+  task<upgrade_result> upgrade_exchange(detail::request_args& a);
   std::shared_ptr<detail::client_pool> pool_;
 };
 

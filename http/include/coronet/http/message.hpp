@@ -5,12 +5,15 @@
 // are written by coronet from the message, not taken from `headers`.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 #include "coronet/http/fields.hpp"
+#include "coronet/http/upgrade.hpp"
+#include "coronet/task.hpp"
 
 namespace coronet::http {
 
@@ -50,6 +53,10 @@ struct response {
   int version_major = 1, version_minor = 1;
   fields headers;
   std::string body;
+  // With status 101: the protocol the connection switches to (upgrade.hpp). The server sends
+  // the head (Connection: Upgrade, no body), then runs this with the connection; when it
+  // returns, the connection is closed. Ignored by the client.
+  std::function<task<>(upgraded)> upgrade;
 
   response() = default;
   explicit response(int status_code, std::string body_text = {},

@@ -1,0 +1,24 @@
+#include "state.hpp"
+
+namespace coronet::websocket::detail {
+
+state::state(http::upgraded socket, bool is_server, const options& o)
+    : sock(std::move(socket)),
+      server(is_server),
+      opts(o),
+      peer(sock.remote_address().to_string()) {}
+
+state::~state() {
+  // The HTTP server's close must not reach a state being destroyed.
+  on_closing_.reset();
+}
+
+void state::set_handshake(http::request req, http::response res, std::string chosen,
+                          std::optional<deflate_params> params) {
+  request = std::move(req);
+  response = std::move(res);
+  protocol = std::move(chosen);
+  deflate = params;
+}
+
+}  // namespace coronet::websocket::detail
