@@ -1,7 +1,7 @@
 // The client side: websocket::connect("ws://host:port/path") (or wss:// over coronet::tls).
 //
-//   coronet::websocket::connection ws = co_await coronet::websocket::connect("ws://127.0.0.1:8080/");
-//   co_await ws.send_text("hello");
+//   coronet::websocket::connection ws = co_await
+//   coronet::websocket::connect("ws://127.0.0.1:8080/"); co_await ws.send_text("hello");
 //   std::optional<coronet::websocket::message> echo = co_await ws.receive();
 //   co_await ws.close();
 //

@@ -118,7 +118,9 @@ class connection {
   task<> send(const message& m);
   task<> send_text(std::string_view text);
   task<> send_binary(std::span<const std::byte> bytes);
-  task<> send_binary(std::string_view bytes) { return send_binary(std::as_bytes(std::span(bytes))); }
+  task<> send_binary(std::string_view bytes) {
+    return send_binary(std::as_bytes(std::span(bytes)));
+  }
   // One piece of a message sent in fragments: `type` is the message's (taken from its first
   // piece), `last` ends it. Other sends wait until the message is finished; pings and pongs don't.
   task<> send_fragment(message_type type, std::span<const std::byte> bytes, bool last);
