@@ -104,6 +104,7 @@ class state : public std::enable_shared_from_this<state> {
   void check_size(std::size_t total, std::string_view what);
 
   // writer.cpp
+  bool try_lock_writer(bool whole_message) noexcept;
   task<> lock_writer(std::size_t bytes, bool whole_message);
   void unlock_writer() noexcept;
   task<> write_frame(bool fin, opcode op, bool rsv1, std::span<const std::byte> payload);
