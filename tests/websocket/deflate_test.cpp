@@ -499,6 +499,19 @@ TEST(DeflateCodec, LimitIsExactAndCountsTheWholeMessage) {
               inflater::result::too_big);
     EXPECT_LE(out.size(), 6'000u);
   }
+  {
+    // A limit lowered below what the first piece gave: nothing more is appended.
+    inflater i(defaults, false);
+    std::string out;
+    const std::size_t half = wire.size() / 2;
+    EXPECT_EQ(i.decompress(as_span(bytes(wire.begin(), wire.begin() + half)), false, 10'000, out),
+              inflater::result::ok);
+    const std::size_t first = out.size();
+    ASSERT_GT(first, 1'000u);
+    EXPECT_EQ(i.decompress(as_span(bytes(wire.begin() + half, wire.end())), true, 1'000, out),
+              inflater::result::too_big);
+    EXPECT_EQ(out.size(), first);
+  }
 }
 
 // About 128 KiB that inflate to 128 MiB (deflate gives at most about 1:1032): the inflater stops

@@ -472,7 +472,8 @@ inflater::result inflater::decompress(std::span<const std::byte> in, bool fin, s
         giving_tail = true;
       }
     }
-    const std::size_t room = limit - message_size_;
+    // (A limit lowered below what earlier pieces gave leaves no room.)
+    const std::size_t room = limit > message_size_ ? limit - message_size_ : 0;
     const std::size_t give = room < step ? room + 1 : step;
     const std::size_t used = out.size();
     const uInt avail_in = z.avail_in;

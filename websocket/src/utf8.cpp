@@ -7,8 +7,9 @@ namespace coronet::websocket::detail {
 namespace {
 
 // A DFA over byte classes. Each class groups the bytes that every state treats alike; the
-// states are what is still owed by the sequence under way. Both are laid out so that a
-// transition is one lookup: states are stored premultiplied by the number of classes.
+// states are what is still owed by the sequence under way. The tables below say it by class;
+// feed() runs on one derived from them with a row of 256 per state and the state kept as its
+// row's offset, so that a byte costs one dependent lookup.
 //
 // Classes: the ranges of Unicode's table 3-7 (well-formed byte sequences) cut at their edges.
 enum cls : std::uint8_t {
@@ -97,7 +98,25 @@ constexpr std::array<std::uint8_t, state_count * class_count> make_transitions()
 
 constexpr std::array<std::uint8_t, 256> byte_class = make_classes();
 constexpr std::array<std::uint8_t, state_count* class_count> transition = make_transitions();
-constexpr std::uint32_t rejected = at(failed);
+
+// The same DFA indexed by state row and byte.
+constexpr std::uint32_t row(state s) {
+  return s * 256u;
+}
+
+constexpr std::array<std::uint16_t, state_count * 256> make_rows() {
+  std::array<std::uint16_t, state_count * 256> t{};
+  for (std::size_t from = 0; from < state_count; ++from) {
+    for (std::size_t b = 0; b < 256; ++b) {
+      const std::size_t to = transition[from * class_count + byte_class[b]] / class_count;
+      t[from * 256 + b] = static_cast<std::uint16_t>(to * 256);
+    }
+  }
+  return t;
+}
+
+constexpr std::array<std::uint16_t, state_count* 256> next_row = make_rows();
+constexpr std::uint32_t rejected = row(failed);
 
 }  // namespace
 
@@ -106,8 +125,9 @@ bool utf8_validator::feed(std::span<const std::byte> bytes) noexcept {
   const auto end = p + bytes.size();
   std::uint32_t s = state_;
   while (p != end) {
-    if (s == at(done)) {
-      // Between sequences: skip ASCII a word at a time (most text is mostly ASCII).
+    if (s == row(done)) {
+      // Between sequences: skip ASCII a word at a time (most text is mostly ASCII), then byte by
+      // byte up to the next lead byte.
       while (end - p >= 8) {
         std::uint64_t word;
         std::memcpy(&word, p, sizeof word);
@@ -116,13 +136,20 @@ bool utf8_validator::feed(std::span<const std::byte> bytes) noexcept {
         }
         p += 8;
       }
+      while (p != end && *p < 0x80) {
+        ++p;
+      }
       if (p == end) {
         break;
       }
     }
-    s = transition[s + byte_class[*p++]];
+    // Sequences (the rest of one, and those right after it) through the table, until ASCII
+    // follows a complete one. Failing stops here, at the bad byte.
+    do {
+      s = next_row[s + *p++];
+    } while (p != end && s != rejected && (s != row(done) || *p >= 0x80));
     if (s == rejected) {
-      break;  // fail fast: the rest cannot make it UTF-8 again
+      break;
     }
   }
   state_ = s;
@@ -130,11 +157,11 @@ bool utf8_validator::feed(std::span<const std::byte> bytes) noexcept {
 }
 
 bool utf8_validator::finish() const noexcept {
-  return state_ == at(done);
+  return state_ == row(done);
 }
 
 void utf8_validator::reset() noexcept {
-  state_ = at(done);
+  state_ = row(done);
 }
 
 }  // namespace coronet::websocket::detail
