@@ -42,6 +42,9 @@ task<> transport::handshake() {
 task<std::size_t> transport::secure_read(std::span<std::byte> buf) {
   return tls_.read_some(buf);
 }
+task<std::span<const std::byte>> transport::secure_receive() {
+  return tls_.receive();
+}
 task<> transport::secure_write(std::string_view data) {
   return tls_.write_all(data);
 }
@@ -58,6 +61,9 @@ task<> transport::handshake() {
   no_tls();
 }
 task<std::size_t> transport::secure_read(std::span<std::byte>) {
+  no_tls();
+}
+task<std::span<const std::byte>> transport::secure_receive() {
   no_tls();
 }
 task<> transport::secure_write(std::string_view) {

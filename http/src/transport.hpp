@@ -35,6 +35,8 @@ class transport {
   // TLS only (secure()); without TLS support they are never called.
   task<> handshake();
   task<std::size_t> secure_read(std::span<std::byte> buf);
+  // tls::stream::receive(): a view of decrypted bytes, valid until the next read.
+  task<std::span<const std::byte>> secure_receive();
   task<> secure_write(std::string_view data);
   // close_notify, then the socket's half-close.
   task<> secure_shutdown();
