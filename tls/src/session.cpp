@@ -111,6 +111,11 @@ bool session::has_buffered_input() const noexcept {
 }
 
 task<bool> session::fill() {
+  // OpenSSL's record buffers go before the wait, also where SSL_MODE_RELEASE_BUFFERS leaves
+  // them: with OpenSSL 3.0 a client that has read its first response (after the session
+  // tickets) kept its 16 KiB read buffer. Cheap when there is nothing to free, and a partial
+  // record stays (OpenSSL frees only buffers that hold nothing).
+  if (handshake_done) SSL_free_buffers(ssl);
   if (client) {
     const std::size_t n = co_await next.read_some(std::span(own_in_.get(), client_read_size));
     if (n == 0) {

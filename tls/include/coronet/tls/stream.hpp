@@ -69,8 +69,8 @@ class stream {
   // (receive, read_some, read_exact); empty once the peer sent close_notify. The block under the
   // view is taken from a per-thread free list once a record is there to decrypt and goes back at
   // the next read, and OpenSSL's record buffers are freed while the stream waits
-  // (SSL_MODE_RELEASE_BUFFERS): a stream waiting here holds no read buffer (on servers, whose
-  // ciphertext comes in lent buffers too). Cancel safe, as read_some.
+  // (SSL_MODE_RELEASE_BUFFERS, SSL_free_buffers): a stream waiting here holds no read buffer (on
+  // servers, whose ciphertext comes in lent buffers too). Cancel safe, as read_some.
   task<std::span<const std::byte>> receive();
   // Exactly buf.size() bytes, or std::system_error(coronet::error::end_of_stream).
   task<> read_exact(std::span<std::byte> buf);
