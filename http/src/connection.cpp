@@ -58,8 +58,7 @@ connection::connection(std::shared_ptr<session> s, transport socket)
       server_(session_.server),
       socket_(std::move(socket)),
       parser_(req_, server_.limits),
-      in_(server_.options.read_buffer_size,
-          read_buffer::mode_for(socket_, read_buffer::mode::lent)) {
+      in_(server_.options.read_buffer_size, read_buffer::mode::lent) {
   next = session_.connections;
   if (next) next->prev = this;
   session_.connections = this;

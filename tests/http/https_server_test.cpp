@@ -5,15 +5,21 @@
 // http::client on the test's thread (the server runs on its own).
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <string>
+#include <vector>
 
+#include "coronet/timer.hpp"
+#include "coronet/tls/detail/plain_blocks.hpp"  // tls/internal
 #include "coronet/tls/error.hpp"
 #include "https_test_support.hpp"
+#include "read_buffer.hpp"  // http/src: owned_read_buffers
 
 namespace coronet::http_test {
 namespace {
 
 using clock = std::chrono::steady_clock;
+using namespace std::chrono_literals;
 
 // Answers with the method, target and body size, and the body's text for short bodies.
 task<http::response> describe(http::request& req) {
@@ -291,6 +297,44 @@ TEST(HttpsServer, BodyTooLargeGets413) {
     http::response fits = co_await c.request("POST", https_url(srv.port(), "/fits"), http::fields(),
                                              std::string(1000, 'z'));
     EXPECT_EQ(fits.body, "POST /fits 1000");
+  });
+}
+
+// Keep-alive connections waiting for their next request hold no read buffer: neither one of
+// their own (owned_read_buffers) nor a block of decrypted bytes (plain_blocks_held), so that
+// idle HTTPS connections cost what plain ones do.
+TEST(HttpsServer, IdleKeepAliveConnectionsHoldNoReadBuffer) {
+  constexpr int idle_connections = 200;
+  http::server_options o;
+  o.keep_alive_timeout = 60s;  // however slow the machine, none times out before the check
+  server_thread srv(describe, o, https_context());
+  on_client_loop([&]() -> task<> {
+    // The clients read with read_some into their own buffers: neither count is theirs. Each
+    // step goes over all connections before the next, so that the delayed ACKs overlap.
+    const tls::context ctx = trusting_client();  // once: contexts are shared
+    std::vector<tls::stream> streams;
+    streams.reserve(idle_connections);
+    for (int i = 0; i < idle_connections; ++i) {
+      tls::stream s = co_await connect_tls(srv.port(), ctx, "localhost");
+      streams.push_back(std::move(s));
+    }
+    for (int i = 0; i < idle_connections; ++i) {
+      const std::string request = get("/idle" + std::to_string(i));
+      co_await streams[i].write_all(request);
+    }
+    for (int i = 0; i < idle_connections; ++i) {
+      std::string pending;
+      raw_response r = co_await read_response(streams[i], pending);
+      EXPECT_EQ(r.body, "GET /idle" + std::to_string(i) + " 0");
+    }
+    EXPECT_EQ(srv.connection_count(), static_cast<std::size_t>(idle_connections));
+    EXPECT_EQ(http::detail::owned_read_buffers.load(), 0u);
+    // A connection gives its block back once its next read starts, on the server's thread,
+    // shortly after the response left: polled, within io_timeout.
+    const auto deadline = clock::now() + io_timeout;
+    while (tls::detail::plain_blocks_held() != 0 && clock::now() < deadline)
+      co_await sleep_for(1ms);
+    EXPECT_EQ(tls::detail::plain_blocks_held(), 0u);
   });
 }
 

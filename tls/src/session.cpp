@@ -111,6 +111,11 @@ bool session::has_buffered_input() const noexcept {
 }
 
 task<bool> session::fill() {
+  // OpenSSL's record buffers go before the wait, also where SSL_MODE_RELEASE_BUFFERS leaves
+  // them: with OpenSSL 3.0 a client that has read its first response (after the session
+  // tickets) kept its 16 KiB read buffer. Cheap when there is nothing to free, and a partial
+  // record stays (OpenSSL frees only buffers that hold nothing).
+  if (handshake_done) SSL_free_buffers(ssl);
   if (client) {
     const std::size_t n = co_await next.read_some(std::span(own_in_.get(), client_read_size));
     if (n == 0) {
@@ -202,23 +207,47 @@ void session::after_handshake() {
   }
 }
 
+bool session::read_once(std::span<std::byte> buf, std::size_t& n) {
+  ERR_clear_error();
+  n = 0;
+  const int rc = SSL_read_ex(ssl, buf.data(), buf.size(), &n);
+  if (rc == 1) return true;
+  const int e = SSL_get_error(ssl, rc);
+  if (e == SSL_ERROR_ZERO_RETURN) return true;  // close_notify: n == 0
+  if (e != SSL_ERROR_WANT_READ) throw failure("read", rc);
+  return false;
+}
+
 task<std::size_t> session::read_some(std::span<std::byte> buf) {
   auto keep = shared_from_this();
+  plain_.give_back();  // a read ends the view the last receive() returned
   if (buf.empty()) co_return 0;
   for (;;) {
-    ERR_clear_error();
     std::size_t n = 0;
-    const int rc = SSL_read_ex(ssl, buf.data(), buf.size(), &n);
-    if (rc == 1) {
-      // OpenSSL may have answered something meanwhile (a KeyUpdate): on its way.
-      if (!out_.empty()) co_await answer();
-      co_return n;
-    }
-    const int e = SSL_get_error(ssl, rc);
-    if (e == SSL_ERROR_ZERO_RETURN) co_return 0;  // close_notify
-    if (e != SSL_ERROR_WANT_READ) throw failure("read", rc);
+    const bool done = read_once(buf, n);
+    // OpenSSL may have answered something meanwhile (a KeyUpdate): on its way.
     if (!out_.empty()) co_await answer();
+    if (done) co_return n;
     co_await fill();  // at the end of the stream SSL_read reports it, truncated or not
+  }
+}
+
+task<std::span<const std::byte>> session::receive() {
+  auto keep = shared_from_this();
+  plain_.give_back();
+  for (;;) {
+    // A block only for the time of one SSL_read: when OpenSSL has no whole record to decrypt
+    // it writes nothing into it, and the block goes straight back to the free list before the
+    // wait (OpenSSL frees its own record buffer then too, SSL_MODE_RELEASE_BUFFERS, unless part
+    // of a record waits in it).
+    plain_block block = plain_block::take();
+    std::size_t n = 0;
+    const bool done = read_once(std::span(block.data(), block.size()), n);
+    if (done && n > 0) plain_ = std::move(block);
+    block.give_back();
+    if (!out_.empty()) co_await answer();
+    if (done) co_return std::span<const std::byte>(plain_.data(), n);
+    co_await fill();
   }
 }
 

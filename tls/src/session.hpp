@@ -22,6 +22,7 @@
 #include "coronet/stream.hpp"
 #include "coronet/task.hpp"
 #include "coronet/tls/context.hpp"
+#include "plain_block.hpp"
 #include "tls_error.hpp"
 
 namespace coronet::tls::detail {
@@ -41,6 +42,10 @@ class session : public std::enable_shared_from_this<session> {
 
   task<> handshake();
   task<std::size_t> read_some(std::span<std::byte> buf);
+  // Decrypted bytes in a block taken once they are there (valid until the next read); empty at
+  // the peer's close_notify. The block of the last call goes back first: a waiting reader
+  // holds none.
+  task<std::span<const std::byte>> receive();
   task<> write_all(std::span<const std::byte> buf);
   task<> shutdown();
 
@@ -58,9 +63,8 @@ class session : public std::enable_shared_from_this<session> {
   std::string server_name;
   bool client;
   bool handshake_done = false;
-  std::unique_ptr<std::byte[]> plain;  // receive()'s buffer, made on first use
-  std::string version, cipher, alpn;   // copied after the handshake for string_view access
-  std::string cache_key;               // clients: "name|address", where resumption looks
+  std::string version, cipher, alpn;  // copied after the handshake for string_view access
+  std::string cache_key;              // clients: "name|address", where resumption looks
 
  private:
   // Moves what OpenSSL wrote to the stream. With `wait`, returns only once it is all sent (also
@@ -70,6 +74,9 @@ class session : public std::enable_shared_from_this<session> {
   task<> answer();
   // More ciphertext from the stream into `pending`; false at its end.
   task<bool> fill();
+  // One SSL_read into `buf`: true with `n` bytes, false when OpenSSL wants more ciphertext;
+  // n == 0 and true at the peer's close_notify. Throws what else fails.
+  bool read_once(std::span<std::byte> buf, std::size_t& n);
   // The error of a failed SSL call (`rc` its return value), as a system_error naming `verb`.
   tls_error failure(const char* verb, int rc);
   void after_handshake();
@@ -83,6 +90,8 @@ class session : public std::enable_shared_from_this<session> {
   std::string out_, sending_;
   bool sending_now_ = false;
   coronet::detail::event sent_;
+  // What the last receive() handed out, until the next read.
+  plain_block plain_;
 };
 
 }  // namespace coronet::tls::detail

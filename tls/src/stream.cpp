@@ -42,11 +42,7 @@ task<std::size_t> stream::read_some(std::span<std::byte> buf) {
 }
 
 task<std::span<const std::byte>> stream::receive() {
-  auto keep = s_;
-  constexpr std::size_t size = 16 * 1024;
-  if (!keep->plain) keep->plain.reset(new std::byte[size]);
-  const std::size_t n = co_await keep->read_some(std::span(keep->plain.get(), size));
-  co_return std::span<const std::byte>(keep->plain.get(), n);
+  return s_->receive();
 }
 
 task<> stream::read_exact(std::span<std::byte> buf) {

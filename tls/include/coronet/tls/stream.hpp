@@ -23,8 +23,8 @@
 // A stream that ends without the peer's close_notify fails the read with errc::truncated: a body
 // cut short by an attacker never looks complete.
 //
-// Cancel safety: read_some is safe (nothing read is lost); handshake, write_all and shutdown are
-// not (the TLS session is then unusable: close it).
+// Cancel safety: read_some and receive are safe (nothing read is lost); handshake, write_all and
+// shutdown are not (the TLS session is then unusable: close it).
 #pragma once
 
 #include <cstddef>
@@ -65,9 +65,12 @@ class stream {
   task<std::size_t> read_some(std::span<char> buf) {
     return read_some(std::as_writable_bytes(buf));
   }
-  // Whatever decrypted bytes come next, as a view into the stream's own buffer, valid until the
-  // next read; empty once the peer sent close_notify. OpenSSL's record buffers are freed while
-  // the stream waits (SSL_MODE_RELEASE_BUFFERS); this buffer (16 KiB) is the stream's own.
+  // Whatever decrypted bytes come next (up to 16 KiB), as a view valid until the next read
+  // (receive, read_some, read_exact); empty once the peer sent close_notify. The block under the
+  // view is taken from a per-thread free list once a record is there to decrypt and goes back at
+  // the next read, and OpenSSL's record buffers are freed while the stream waits
+  // (SSL_MODE_RELEASE_BUFFERS, SSL_free_buffers): a stream waiting here holds no read buffer (on
+  // servers, whose ciphertext comes in lent buffers too). Cancel safe, as read_some.
   task<std::span<const std::byte>> receive();
   // Exactly buf.size() bytes, or std::system_error(coronet::error::end_of_stream).
   task<> read_exact(std::span<std::byte> buf);
