@@ -50,9 +50,9 @@ usage: bench/run-all.sh [--build-dir DIR] [--quick] [--out DIR] [--only LIST]
   -h, --help        show this help
 
 Needs wrk and curl for HTTP (and openssl for HTTPS), node for the Node peers
-(skipped without; the WebSocket one needs node-ws too), gnuplot for the plots (installed with apt-get as root when
-missing, otherwise skipped), nginx for the nginx HTTP and HTTPS peers (skipped
-without).
+(skipped without; the WebSocket one needs node-ws too), gnuplot for the plots
+(installed with apt-get as root when missing, otherwise skipped), nginx for the
+nginx HTTP and HTTPS peers (skipped without).
 EOF
 }
 

@@ -487,6 +487,13 @@ else
     echo "p50/p99: from the send to the last client's receipt."
   fi
 
+  for i in "${!R_SERVER[@]}"; do
+    if [[ ${R_LOAD_PCT[$i]} =~ ^[0-9]+$ ]] && ((R_LOAD_PCT[i] >= 90)); then
+      echo "load CPU% near 100 in some rows: ws-load, not the server, limited the rate there;"
+      echo "CPU µs per message (or broadcast) is the server's cost and stays comparable."
+      break
+    fi
+  done
   # A CPU% pair both well below 100 means other processes took the CPUs.
   for i in "${!R_SERVER[@]}"; do
     if [[ ${R_SRV_PCT[$i]} =~ ^[0-9]+$ && ${R_LOAD_PCT[$i]} =~ ^[0-9]+$ ]] && ((R_SRV_PCT[i] < 70 && R_LOAD_PCT[i] < 70)); then
