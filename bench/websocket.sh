@@ -290,7 +290,11 @@ cpu_percent() { # ticks seconds
 measure() { # label ready_timeout done_timeout args...
   local label=$1 ready_timeout=$2 done_timeout=$3
   shift 3
-  local load_out=$TMP_DIR/load.out load_err=$TMP_DIR/load.err
+  # Files of their own, made empty here: a word left by an earlier run would be taken for this
+  # run's, and its SIGUSR1 would reach ws-load before it blocks the signal.
+  local load_out=$TMP_DIR/${label//\//-}.load.out load_err=$TMP_DIR/${label//\//-}.load.err
+  : >"$load_out"
+  : >"$load_err"
   "${LOAD_PIN[@]}" "$WSLOAD" --port "$PORT" --sync "$@" </dev/null >"$load_out" 2>"$load_err" &
   LOAD_PID=$!
   local cpu0 cpu1 l0 l1 ok=1 status=0
