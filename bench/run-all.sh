@@ -3,8 +3,8 @@
 #
 # Builds what is missing (Release, bench targets on), then runs, one after another: the echo
 # matrix (bench/echo.sh over connections x message sizes, TCP and unix sockets, coronet against
-# Asio, the two raw liburing peers and Node), HTTP (bench/http.sh), HTTPS (bench/https.sh), IPC
-# (bench/ipc.sh), bulk
+# Asio, the two raw liburing peers and Node), HTTP (bench/http.sh), HTTPS (bench/https.sh),
+# WebSocket (bench/websocket.sh), IPC (bench/ipc.sh), bulk
 # transfer (bench/bulk.sh), idle-connection memory (bench/idle.sh) and, when another script
 # provides it, scaling (bench/scaling.sh). Each script writes tab-separated rows (--tsv) that
 # this one turns into Markdown tables and gnuplot plots; nothing is scraped from their pretty
@@ -29,8 +29,8 @@ REPO=$(cd "$SCRIPT_DIR/.." && pwd)
 BUILD=build
 QUICK=0
 OUT=$SCRIPT_DIR/results
-ONLY=echo,http,https,ipc,bulk,idle,scaling
-ALL_BENCHMARKS=(echo http https ipc bulk idle scaling)
+ONLY=echo,http,https,websocket,ipc,bulk,idle,scaling
+ALL_BENCHMARKS=(echo http https websocket ipc bulk idle scaling)
 
 usage() {
   cat <<EOF
@@ -41,17 +41,18 @@ usage: bench/run-all.sh [--build-dir DIR] [--quick] [--out DIR] [--only LIST]
                     and built (Release, -DCORONET_BUILD_BENCH=ON) when the
                     benchmark binaries are missing.
   --quick           short runs (about 1 s each) and a reduced echo matrix:
-                    a smoke test of the whole harness in about 3 minutes
-                    (the full run takes about 11)
+                    a smoke test of the whole harness in about 4 minutes
+                    (the full run takes about 14)
   --out DIR         where the run directories go (default: bench/results);
                     this run writes DIR/<UTC date-time>/, DIR/latest points at it
-  --only LIST       comma list of echo,http,https,ipc,bulk,idle,scaling (default: all)
+  --only LIST       comma list of echo,http,https,websocket,ipc,bulk,idle,scaling
+                    (default: all)
   -h, --help        show this help
 
 Needs wrk and curl for HTTP (and openssl for HTTPS), node for the Node peers
-(skipped without), gnuplot for the plots (installed with apt-get as root when
-missing, otherwise skipped), nginx for the nginx HTTP and HTTPS peers (skipped
-without).
+(skipped without; the WebSocket one needs node-ws too), gnuplot for the plots
+(installed with apt-get as root when missing, otherwise skipped), nginx for the
+nginx HTTP and HTTPS peers (skipped without).
 EOF
 }
 
@@ -110,6 +111,7 @@ if ((QUICK)); then
   ECHO_TIME=(--duration 1 --warmup 0.5)
   HTTP_TIME=(--duration 1 --warmup 1)
   HTTPS_TIME=(--duration 1 --warmup 1)
+  WEBSOCKET_ARGS=(--quick)
   IPC_ARGS=(--messages 20000 --pipelined-messages 100000 --warmup 2000 --repeat 1)
   BULK_ARGS=(--duration 1 --repeat 1)
   IDLE_SERVERS=coronet,coronet-asio,asio,uring-plain,uring-multishot
@@ -119,6 +121,7 @@ else
   ECHO_TIME=(--duration 5 --warmup 1)
   HTTP_TIME=(--duration 5 --warmup 1)
   HTTPS_TIME=(--duration 5 --warmup 1)
+  WEBSOCKET_ARGS=(--duration 5 --warmup 1)
   IPC_ARGS=(--mixed)
   BULK_ARGS=(--duration 5 --repeat 3)
   IDLE_SERVERS=coronet,coronet-asio,asio,uring-plain,uring-multishot,node
@@ -128,6 +131,7 @@ ECHO_SERVERS_RUN=coronet,asio,uring-plain,uring-multishot,node
 ECHO_ORDER="coronet coronet-asio asio uring-plain uring-multishot node"
 HTTP_ORDER="coronet nginx beast node"
 HTTPS_ORDER="coronet nginx node"
+WEBSOCKET_ORDER="coronet beast node"
 
 # --- build ------------------------------------------------------------------
 
@@ -150,6 +154,7 @@ if selected echo || selected idle; then
 fi
 selected echo && NEEDED_SAMPLES+=(pipe-echo-server)
 selected http && NEEDED_TARGETS+=(beast-http-server) && NEEDED_SAMPLES+=(http-server)
+selected websocket && NEEDED_TARGETS+=(ws-load)
 selected ipc && NEEDED_TARGETS+=(ipc-bench ipc-socketpair)
 selected bulk && NEEDED_TARGETS+=(bulk-pair bulk-coronet)
 missing_targets() {
@@ -188,6 +193,24 @@ if selected https && [[ ! -x $BUILD/bench/https-coronet ]]; then
     note "https-coronet could not be built (no such target here, or no OpenSSL 3): the HTTPS benchmark runs without coronet"
   fi
 fi
+# The WebSocket peers other than the load generator are built when they can be: coronet's come
+# with the websocket module (not in a checkout from before it), ws-beast with Boost.Beast's
+# headers; websocket.sh runs the peers it finds and says why the others are missing.
+WEBSOCKET_BUILD_LOG=
+if selected websocket; then
+  ws_optional=()
+  [[ -x $BUILD/samples/websocket-echo-server ]] || ws_optional+=(websocket-echo-server)
+  [[ -x $BUILD/bench/ws-broadcast-coronet ]] || ws_optional+=(ws-broadcast-coronet)
+  [[ -x $BUILD/bench/ws-beast ]] || ws_optional+=(ws-beast)
+  if ((${#ws_optional[@]} > 0)); then
+    WEBSOCKET_BUILD_LOG=$(mktemp /tmp/coronet-run-all-websocket-build.XXXXXX.log)
+    note "building ${ws_optional[*]} in $BUILD where they exist (log: $WEBSOCKET_BUILD_LOG)"
+    for t in "${ws_optional[@]}"; do
+      cmake --build "$BUILD" --target "$t" >>"$WEBSOCKET_BUILD_LOG" 2>&1 ||
+        note "$t could not be built (no such target here): the WebSocket benchmark runs without it"
+    done
+  fi
+fi
 warn_unless_optimized "$BUILD" "the numbers are"
 
 # --- the run directory ------------------------------------------------------
@@ -199,6 +222,7 @@ RUN=$OUT/$RUN_ID
 mkdir -p "$RUN/raw" "$RUN/plots" || { note "error: cannot create '$RUN'"; exit 1; }
 [[ -n $BUILD_LOG ]] && mv "$BUILD_LOG" "$RUN/raw/build.log"
 [[ -n $HTTPS_BUILD_LOG ]] && mv "$HTTPS_BUILD_LOG" "$RUN/raw/build-https.log"
+[[ -n $WEBSOCKET_BUILD_LOG ]] && mv "$WEBSOCKET_BUILD_LOG" "$RUN/raw/build-websocket.log"
 START_SECONDS=$SECONDS
 LOAD_AT_START=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?')
 
@@ -277,6 +301,12 @@ if selected https; then
   STATUS[https]=ok
   run_step https "$SCRIPT_DIR/https.sh" --build-dir "$BUILD" --connections 1,50 "${HTTPS_TIME[@]}" \
     --tsv "$RUN/raw/https.tsv"
+fi
+
+if selected websocket; then
+  STATUS[websocket]=ok
+  run_step websocket "$SCRIPT_DIR/websocket.sh" --build-dir "$BUILD" "${WEBSOCKET_ARGS[@]}" \
+    --tsv "$RUN/raw/websocket.tsv"
 fi
 
 if selected ipc; then
@@ -463,6 +493,19 @@ if [[ -z $PLOT_NOTE ]]; then
       "set logscale y; set yrange [*:*]; set offsets 0, 0, 0, 0" \
       "requests (handshakes, MiB) per second (higher is better)" "$P/https_rate.dat" \
       "server CPU µs per request (lower is better)" "$P/https_cpu.dat"
+  fi
+  if [[ -s $RUN/raw/websocket.tsv ]]; then
+    # One bar group per case (echo size and compression, broadcast); log scale: a compressed 4 KiB
+    # echo costs twenty times an uncompressed one. Broadcast's rate is broadcasts/s, its CPU per
+    # broadcast.
+    # shellcheck disable=SC2016 # awk, not shell
+    label='($col["case"] == "echo" ? "echo " $col["size"] " B deflate " $col["deflate"] : "broadcast to " $col["connections"])'
+    pivot_dat "$RUN/raw/websocket.tsv" "$WEBSOCKET_ORDER" "$label" rate "$P/websocket_rate.dat"
+    pivot_dat "$RUN/raw/websocket.tsv" "$WEBSOCKET_ORDER" "$label" cpu_us "$P/websocket_cpu.dat"
+    bar_chart "$RUN/websocket.png" "WebSocket: echo over 50 connections, broadcast to 1,000" "" \
+      "set logscale y; set yrange [*:*]; set offsets 0, 0, 0, 0" \
+      "messages (broadcasts) per second (higher is better)" "$P/websocket_rate.dat" \
+      "server CPU µs per message (broadcast) (lower is better)" "$P/websocket_cpu.dat"
   fi
   if [[ -s $RUN/raw/bulk.tsv ]]; then
     awk -F'\t' 'NR == 1 { print "label\tMiB/s"; next } { print $1 "\t" $2 }' "$RUN/raw/bulk.tsv" >"$P/bulk.dat"
@@ -696,6 +739,63 @@ COMPILER=$(sed -n 's/^CMAKE_CXX_COMPILER:[A-Z]*=//p' "$BUILD/CMakeCache.txt" 2>/
       echo "Skipped:"
       echo
       sed -n '/^skipped:$/,/^$/{/^  /s/^  /* /p}' "$RUN/raw/https.txt"
+    fi
+  fi
+
+  if selected websocket; then
+    echo
+    echo "## WebSocket"
+    echo
+    echo "ws-load, one thread: echo over 50 connections (one message in flight on each), 64 B and 4 KiB"
+    echo "JSON-like text, without and with permessage-deflate; broadcast of a 64-byte message from one"
+    echo "client to 1,000, one at a time. Every server single-threaded. In broadcast rows the rate is"
+    echo "broadcasts/s and CPU µs is per broadcast."
+    status_md websocket
+    commands_md websocket
+    if [[ -s $RUN/raw/websocket.tsv ]]; then
+      echo
+      tsv_md "$RUN/raw/websocket.tsv"
+      echo
+      echo "Ratios, coronet / peer in the same case, and the issue's targets:"
+      echo
+      awk -F'\t' '
+        NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+        { k = ($col["case"] == "echo" ? "echo " $col["size"] " B deflate " $col["deflate"] : "broadcast to " $col["connections"])
+          s = $col["server"]; rate[s, k] = $col["rate"]; cpu[s, k] = $col["cpu_us"]
+          if (!(k in seen)) { seen[k] = 1; keys[++nk] = k }
+          if (!(s in sseen)) { sseen[s] = 1; servers[++ns] = s } }
+        function r(a, b) { return (a != "" && a != "n/a" && b + 0 > 0) ? sprintf("%.2f", a / b) : "–" }
+        function target(what, k, peer, v, op, bound,   x) {
+          if (!(("coronet", k) in rate) || !((peer, k) in rate)) { printf "| %s | – | %s %s | no result |\n", what, op, bound; return }
+          x = r(v["coronet", k], v[peer, k])
+          printf "| %s | %s | %s %s | %s |\n", what, x, op, bound,
+            (x == "–" ? "–" : ((op == "<=" ? x + 0 <= bound : x + 0 >= bound) ? "met" : "not met"))
+        }
+        END {
+          if (!("coronet" in sseen)) print "(no ratios: no coronet result)"
+          else { print "| case | pair | rate ratio | CPU ratio |"; print "|---|---|---:|---:|" }
+          for (k = 1; k <= nk; k++) for (j = 1; j <= ns; j++) {
+            key = keys[k]; s = servers[j]
+            if (s == "coronet" || !((s, key) in rate) || !(("coronet", key) in rate)) continue
+            printf "| %s | coronet vs %s | %s | %s |\n", key, s, r(rate["coronet", key], rate[s, key]), r(cpu["coronet", key], cpu[s, key])
+          }
+          print ""
+          print "| target | coronet / peer | bound | |"; print "|---|---:|---|---|"
+          for (k = 1; k <= nk; k++) {
+            if (keys[k] !~ /^echo/) continue
+            target(keys[k] ": CPU/msg vs beast", keys[k], "beast", cpu, "<=", 1)
+            target(keys[k] ": CPU/msg vs node", keys[k], "node", cpu, "<=", 0.5)
+          }
+          for (k = 1; k <= nk; k++) if (keys[k] ~ /^broadcast/) target(keys[k] ": broadcasts/s vs beast", keys[k], "beast", rate, ">=", 1)
+        }' "$RUN/raw/websocket.tsv"
+      image_md websocket.png "WebSocket messages per second and CPU per message"
+    fi
+    # What websocket.sh skipped and why (coronet before its peers exist).
+    if [[ -s $RUN/raw/websocket.txt ]] && grep -qx 'skipped:' "$RUN/raw/websocket.txt"; then
+      echo
+      echo "Skipped:"
+      echo
+      sed -n '/^skipped:$/,/^$/{/^  /s/^  /* /p}' "$RUN/raw/websocket.txt"
     fi
   fi
 
