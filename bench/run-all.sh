@@ -199,8 +199,7 @@ fi
 WEBSOCKET_BUILD_LOG=
 if selected websocket; then
   ws_optional=()
-  [[ -x $BUILD/samples/websocket-echo-server ]] || ws_optional+=(websocket-echo-server)
-  [[ -x $BUILD/bench/ws-broadcast-coronet ]] || ws_optional+=(ws-broadcast-coronet)
+  [[ -x $BUILD/bench/ws-coronet ]] || ws_optional+=(ws-coronet)
   [[ -x $BUILD/bench/ws-beast ]] || ws_optional+=(ws-beast)
   if ((${#ws_optional[@]} > 0)); then
     WEBSOCKET_BUILD_LOG=$(mktemp /tmp/coronet-run-all-websocket-build.XXXXXX.log)

@@ -57,8 +57,8 @@ usage: bench/websocket.sh [options]
   --tsv FILE           also write the results as tab-separated values to FILE
   -h, --help           show this help
 
-Load: DIR/bench/ws-load. Servers: DIR/samples/websocket-echo-server and
-DIR/bench/ws-broadcast-coronet (coronet), DIR/bench/ws-beast (Boost.Beast),
+Load: DIR/bench/ws-load. Servers:
+DIR/bench/ws-coronet (coronet), DIR/bench/ws-beast (Boost.Beast),
 node bench/peers/ws_echo.js (Node's ws: apt-get install node-ws, or npm).
 Missing servers are skipped with a note.
 EOF
@@ -163,10 +163,10 @@ has_case() { [[ ",$CASES," == *",$1,"* ]]; }
 
 resolve_build_dir "$BUILD"
 WSLOAD=$BUILD/bench/ws-load
-# coronet's two peers: the echo sample, and the broadcast peer (sends each message to every
-# client, its sender included); both accept permessage-deflate when it is offered.
-CORONET_ECHO=$BUILD/samples/websocket-echo-server
-CORONET_BROADCAST=$BUILD/bench/ws-broadcast-coronet
+# coronet's peer (bench/ws_coronet.cpp): the echo, or with --broadcast the chat-style server
+# (each message to every client, its sender included); with --deflate it accepts permessage-deflate
+# and compresses every message, as Beast and ws do.
+CORONET_SERVER=$BUILD/bench/ws-coronet
 BEAST_SERVER=$BUILD/bench/ws-beast
 NODE_SERVER=$SCRIPT_DIR/peers/ws_echo.js
 # Debian's node-ws lives outside Node's default search path.
@@ -212,13 +212,9 @@ server_command() { # server mode port
   SKIP_REASON=
   case $server in
     coronet)
-      if [[ $mode == echo ]]; then
-        [[ -x $CORONET_ECHO ]] || { SKIP_REASON="$CORONET_ECHO not built (cmake --build $BUILD --target websocket-echo-server)"; return 1; }
-        SERVER_CMD=("$CORONET_ECHO" --host 127.0.0.1 --port "$port" --quiet)
-      else
-        [[ -x $CORONET_BROADCAST ]] || { SKIP_REASON="$CORONET_BROADCAST not built (cmake --build $BUILD --target ws-broadcast-coronet)"; return 1; }
-        SERVER_CMD=("$CORONET_BROADCAST" --host 127.0.0.1 --port "$port" --quiet)
-      fi
+      [[ -x $CORONET_SERVER ]] || { SKIP_REASON="$CORONET_SERVER not built (cmake --build $BUILD --target ws-coronet)"; return 1; }
+      SERVER_CMD=("$CORONET_SERVER" --host 127.0.0.1 --port "$port" --deflate)
+      if [[ $mode == broadcast ]]; then SERVER_CMD+=(--broadcast); fi
       ;;
     beast)
       [[ -x $BEAST_SERVER ]] || { SKIP_REASON="$BEAST_SERVER not built (cmake --build $BUILD --target ws-beast; needs Boost.Beast)"; return 1; }
