@@ -49,7 +49,7 @@ struct element {
   bool valid = true;  // false: an unknown or repeated parameter, or a bad value
   bool server_no_context_takeover = false;
   bool client_no_context_takeover = false;
-  int server_max_window_bits = 0;  // 0: absent
+  int server_max_window_bits = 0;  // 0: absent; -1: bad (and so !valid)
   bool client_max_window_bits = false;
   int client_max_window_bits_value = 0;  // 0: absent or without a value
 
@@ -65,10 +65,9 @@ struct element {
       set_flag(client_no_context_takeover, has_value);
     } else if (param == "server_max_window_bits") {
       // A value is required here; only the client's may come bare, in an offer.
-      valid = valid && server_max_window_bits == 0 && has_value;
-      server_max_window_bits = parse_window_bits(value);
-      valid = valid && server_max_window_bits != 0;
-      server_max_window_bits = std::max(server_max_window_bits, 8);  // marks it as seen
+      const int bits = has_value ? parse_window_bits(value) : 0;
+      valid = valid && server_max_window_bits == 0 && bits != 0;
+      server_max_window_bits = bits != 0 ? bits : -1;
     } else if (param == "client_max_window_bits") {
       valid = valid && !client_max_window_bits;
       client_max_window_bits = true;
