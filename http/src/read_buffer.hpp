@@ -77,7 +77,16 @@ class read_buffer {
       begin_ = end_ = 0;
       return;
     }
-    lent = std::move(chunk_);
+    if (chunk_) {
+      // The scheduler's buffer itself, past what the parser took.
+      const std::size_t parsed = chunk_.size() - lent_.size();
+      lent = std::move(chunk_);
+      lent.consume(parsed);
+    } else {
+      // A TLS stream's block, which its next read takes back.
+      copy.assign(reinterpret_cast<const char*>(lent_.data()), lent_.size());
+    }
+    lent_ = {};
   }
 
   // Reads what the socket has (at least one byte) into the empty buffer; 0 at end of stream.
