@@ -192,8 +192,12 @@ bool state::step(std::string& sink, bool whole) {
 task<pumped> state::pump(std::string& sink, bool whole) {
   for (;;) {
     if (in_.empty() && !(in_frame_ && payload_left_ == 0)) {
-      // A streamed piece goes out before the reader waits for more.
-      if (!whole && !sink.empty()) co_return pumped::data;
+      // A streamed piece goes out before the reader waits for more (copied out of the socket's
+      // buffer, which goes back now: see below).
+      if (!whole && !sink.empty()) {
+        sock.release();
+        co_return pumped::data;
+      }
       const bool more = co_await fill();
       if (!more) {
         abort();
@@ -227,7 +231,13 @@ task<pumped> state::pump(std::string& sink, bool whole) {
       co_await on_close_frame();
       co_return pumped::closed;
     }
-    if (frame_.fin) co_return pumped::message_end;
+    if (frame_.fin) {
+      // The message is copied out: the socket's buffer goes back now, not at the next
+      // receive(), so that a connection whose owner is not reading holds no read buffer (a
+      // thousand idle clients would otherwise keep a thousand of the scheduler's buffers).
+      if (in_.empty()) sock.release();
+      co_return pumped::message_end;
+    }
   }
 }
 
