@@ -14,7 +14,7 @@ if(NOT SOURCE_DIR)
 endif()
 
 set(_globs)
-foreach(dir core io http process samples tests bench docs)
+foreach(dir core io tls http websocket process samples tests bench docs)
   list(APPEND _globs ${SOURCE_DIR}/${dir}/*.cpp ${SOURCE_DIR}/${dir}/*.hpp ${SOURCE_DIR}/${dir}/*.md)
 endforeach()
 file(GLOB_RECURSE _files ${_globs})

@@ -45,7 +45,7 @@ task<> state::send_close(std::uint16_t code, std::string_view reason) {
     payload.push_back(static_cast<char>(code & 0xff));
     payload.append(reason);
   }
-  co_await lock_writer(payload.size(), false);
+  if (!try_lock_writer(false)) co_await lock_writer(payload.size(), false);
   try {
     co_await write_frame(true, opcode::close, false, std::as_bytes(std::span(payload)));
   } catch (...) {

@@ -58,6 +58,14 @@ task<> state::lock_writer(std::size_t bytes, bool whole_message) {
   writer_free_.reset();
 }
 
+bool state::try_lock_writer(bool whole_message) noexcept {
+  // The usual case, a writer nobody holds: no coroutine frame for the wait.
+  if (writing_ || broken_ || (whole_message && fragmenting_)) return false;
+  writing_ = true;
+  writer_free_.reset();
+  return true;
+}
+
 void state::unlock_writer() noexcept {
   writing_ = false;
   writer_free_.set();
@@ -124,7 +132,7 @@ task<> state::write_frame(bool fin, opcode op, bool rsv1, std::span<const std::b
 task<> state::send_message(opcode op, std::span<const std::byte> payload) {
   auto self = shared_from_this();
   if (close_sent_ || broken_) throw_error(make_error_code(errc::closed), "send " + peer);
-  co_await lock_writer(payload.size(), true);
+  if (!try_lock_writer(true)) co_await lock_writer(payload.size(), true);
   try {
     if (close_sent_) throw_error(make_error_code(errc::closed), "send " + peer);
     if (deflate && opts.deflate.enabled && payload.size() >= opts.deflate.threshold) {
@@ -146,7 +154,7 @@ task<> state::send_fragment(message_type type, std::span<const std::byte> payloa
   auto self = shared_from_this();
   if (close_sent_ || broken_) throw_error(make_error_code(errc::closed), "send " + peer);
   const bool first = !fragmenting_;
-  co_await lock_writer(payload.size(), first);
+  if (!try_lock_writer(first)) co_await lock_writer(payload.size(), first);
   try {
     if (close_sent_) throw_error(make_error_code(errc::closed), "send " + peer);
     const bool starts = !fragmenting_;
@@ -176,7 +184,7 @@ task<> state::send_control(opcode op, std::span<const std::byte> payload) {
   if (payload.size() > 125)
     throw std::invalid_argument("websocket: a control frame carries at most 125 bytes");
   if (close_sent_ || broken_) throw_error(make_error_code(errc::closed), "send " + peer);
-  co_await lock_writer(payload.size(), false);
+  if (!try_lock_writer(false)) co_await lock_writer(payload.size(), false);
   try {
     co_await write_frame(true, op, false, payload);
   } catch (...) {
