@@ -35,9 +35,20 @@ TEST(WebSocketServerStop, GracefulCloseSends1001AndWaitsForTheAnswers) {
 }
 
 TEST(WebSocketServerStop, GracefulCloseOfASilentPeerEndsAfterCloseTimeout) {
+  test::unhandled_reports reports;
   websocket::server_options o;
   o.close_timeout = 200ms;
-  http_test::server_thread srv(websocket::accept(echo, o));
+  http_test::recorder<std::error_code> seen;
+  http_test::server_thread srv(websocket::accept(
+      [&seen](websocket::connection& ws) -> task<> {
+        try {
+          co_await echo(ws);
+        } catch (const std::system_error& e) {
+          seen.add(e.code());
+          throw;
+        }
+      },
+      o));
   raw_ws silent(srv.port());
   silent.echo_round_trip("hi");
   test::stopwatch t;
@@ -46,6 +57,12 @@ TEST(WebSocketServerStop, GracefulCloseOfASilentPeerEndsAfterCloseTimeout) {
   EXPECT_TRUE(srv.wait_stopped());
   EXPECT_GE(t.elapsed(), 200ms);
   EXPECT_TRUE(silent.closed_within());
+  EXPECT_EQ(srv.serve_error(), nullptr);
+  // The handler's receive() ends as for a peer that went away (no close frame came), not as a
+  // cancellation of its own, and nothing is reported as unhandled.
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen.all().front(), websocket::errc::closed_abnormally) << seen.all().front().message();
+  for (const auto& r : reports.all()) ADD_FAILURE() << "unhandled: " << r.where << ": " << r.what;
 }
 
 TEST(WebSocketServerStop, CancellationClosesAtOnce) {

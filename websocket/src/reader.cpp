@@ -48,6 +48,14 @@ task<bool> state::fill() {
       // A cancelled receive loses nothing (the socket's receive is cancel safe); any other
       // failure is the connection's end.
       if (!is_cancellation(e)) abort();
+      // Cancelled because the connection closed its own socket (close_timeout passed in a
+      // graceful server close or in close(), a send failed, abort()): not the caller's
+      // cancellation, but the connection's end without the peer's close frame. As a
+      // cancellation, the server took it for its own and reported the handler's failure.
+      if (is_cancellation(e) && broken_)
+        throw coronet::detail::described_error(make_error_code(errc::closed_abnormally),
+                                               "receive " + peer,
+                                               "the connection was closed while receiving");
       throw;
     }
     if (silent) {
