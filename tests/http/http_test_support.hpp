@@ -114,6 +114,13 @@ class raw_client {
 
   // Received and not consumed yet.
   const std::string& pending() const noexcept { return in_; }
+  // For a protocol spoken after an upgrade (WebSocket frames), which the caller parses out of
+  // buffer() itself: one more read, appended there, waiting up to `timeout` (throws past it);
+  // false at the end of the stream.
+  bool receive_more(std::chrono::milliseconds timeout = io_timeout) {
+    return fill(std::chrono::steady_clock::now() + timeout, "more bytes");
+  }
+  std::string& buffer() noexcept { return in_; }
   bool eof() const noexcept { return eof_; }
   bool reset() const noexcept { return reset_; }
   coronet::native_handle_type fd() const noexcept { return fd_; }

@@ -48,6 +48,14 @@ task<bool> state::fill() {
       // A cancelled receive loses nothing (the socket's receive is cancel safe); any other
       // failure is the connection's end.
       if (!is_cancellation(e)) abort();
+      // Cancelled because the connection closed its own socket (close_timeout passed in a
+      // graceful server close or in close(), a send failed, abort()): not the caller's
+      // cancellation, but the connection's end without the peer's close frame. As a
+      // cancellation, the server took it for its own and reported the handler's failure.
+      if (is_cancellation(e) && broken_)
+        throw coronet::detail::described_error(make_error_code(errc::closed_abnormally),
+                                               "receive " + peer,
+                                               "the connection was closed while receiving");
       throw;
     }
     if (silent) {
@@ -197,8 +205,12 @@ task<pumped> state::pump(std::string& sink, bool whole) {
   whole_ = whole;
   for (;;) {
     if (in_.empty() && !(in_frame_ && payload_left_ == 0)) {
-      // A streamed piece goes out before the reader waits for more.
-      if (!whole && !sink.empty()) co_return pumped::data;
+      // A streamed piece goes out before the reader waits for more (copied out of the socket's
+      // buffer, which goes back now: see below).
+      if (!whole && !sink.empty()) {
+        sock.release();
+        co_return pumped::data;
+      }
       const bool more = co_await fill();
       if (!more) {
         abort();
@@ -232,7 +244,13 @@ task<pumped> state::pump(std::string& sink, bool whole) {
       co_await on_close_frame();
       co_return pumped::closed;
     }
-    if (frame_.fin) co_return pumped::message_end;
+    if (frame_.fin) {
+      // The message is copied out: the socket's buffer goes back now, not at the next
+      // receive(), so that a connection whose owner is not reading holds no read buffer (a
+      // thousand idle clients would otherwise keep a thousand of the scheduler's buffers).
+      if (in_.empty()) sock.release();
+      co_return pumped::message_end;
+    }
   }
 }
 
