@@ -270,6 +270,52 @@ TEST_F(WsClientToCoronet, DeflateOfferDeclinedWhenDisabled) {
   EXPECT_FALSE(s.compressed);
 }
 
+// ws.close() without a code: the handler sees 1005 (no status), and so does ws in the answer.
+TEST_F(WsClientToCoronet, WsClosesWithoutACode) {
+  seen s;
+  run(with_server(websocket::accept(noting_echo(s)), [](std::uint16_t port) -> task<> {
+    node_peer node;
+    co_await node.command(node_peer::connect(url(port), false, false));
+    co_await node.expect("open");
+    json::object close{{"op", "close"}};
+    co_await node.command(std::move(close));
+    json::object c = co_await node.expect("close");
+    EXPECT_EQ(c.at("code").as_int64(), 1005);
+    co_await node.stop();
+  }));
+  EXPECT_EQ(s.close_code, websocket::close_code::no_status);
+  EXPECT_EQ(s.close_reason, "");
+}
+
+// ws.terminate(): the connection ends without a close frame (1006 for the handler), and the
+// server goes on serving.
+TEST_F(WsClientToCoronet, TerminatedConnectionEndsAloneAndTheServerGoesOn) {
+  std::vector<std::error_code> errors;
+  websocket::server_options o;
+  o.on_error = [&errors](std::exception_ptr e, const websocket::connection&) {
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::system_error& se) {
+      errors.push_back(se.code());
+    }
+  };
+  run(with_server(websocket::accept(echo, o), [](std::uint16_t port) -> task<> {
+    node_peer node;
+    co_await node.command(node_peer::connect(url(port), false, false));
+    co_await node.expect("open");
+    json::object terminate{{"op", "terminate"}};
+    co_await node.command(std::move(terminate));
+    json::object c = co_await node.expect("close");
+    EXPECT_EQ(c.at("code").as_int64(), 1006);
+    co_await node.command(node_peer::connect(url(port), false, false));
+    co_await node.expect("open");
+    co_await round_trip_from_ws(node, "text", 16, 1);
+    co_await close_from_ws(node);
+  }));
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0], websocket::errc::closed_abnormally);
+}
+
 // A message past max_message_size: the server closes with 1009, which ws reports.
 TEST_F(WsClientToCoronet, TooBigMessageClosedWith1009) {
   websocket::server_options o;
@@ -284,6 +330,92 @@ TEST_F(WsClientToCoronet, TooBigMessageClosedWith1009) {
     EXPECT_EQ(c.at("code").as_int64(), 1009);
     co_await node.stop();
   }));
+}
+
+// The same for a compressed one: 16 MiB of text deflates to a few KiB, and the limit counts
+// what it inflates to.
+TEST_F(WsClientToCoronet, CompressedMessagePastTheLimitClosedWith1009) {
+  websocket::server_options o;
+  o.max_message_size = 1 << 20;
+  run(with_server(websocket::accept(echo, o), [](std::uint16_t port) -> task<> {
+    node_peer node;
+    co_await node.command(node_peer::connect(url(port), true, false));
+    co_await node.expect("open");
+    co_await node.command(node_peer::send("text", 16 << 20, 1));
+    json::object c = co_await node.expect("close");
+    EXPECT_EQ(c.at("code").as_int64(), 1009);
+    co_await node.stop();
+  }));
+}
+
+// receive_fragment() on compressed messages from ws: a streamed one and a 16 MiB one, each
+// inflated piece by piece; the handler answers with what it joined.
+TEST_F(WsClientToCoronet, CompressedMessagesReadInPieces) {
+  std::vector<std::size_t> pieces;
+  auto handler = [&pieces](websocket::connection& ws) -> task<> {
+    for (;;) {
+      std::string joined;
+      std::size_t n = 0;
+      for (;;) {
+        std::optional<websocket::fragment> f = co_await ws.receive_fragment();
+        if (!f) co_return;
+        joined.append(f->data);
+        ++n;
+        if (f->last) break;
+      }
+      pieces.push_back(n);
+      co_await ws.send_text(joined);
+    }
+  };
+  run(with_server(websocket::accept(handler), [](std::uint16_t port) -> task<> {
+    node_peer node;
+    co_await node.command(node_peer::connect(url(port), true, false));
+    co_await node.expect("open");
+    co_await node.command(node_peer::send("text", 16 * 4096, 1, false));
+    co_await node.command(node_peer::send("text", 16 * 8192, 2, true));
+    co_await expect_received(
+        node, make_payload("text", 16 * 4096, 1) + make_payload("text", 16 * 8192, 2), false);
+    co_await round_trip_from_ws(node, "text", 16 << 20, 3);
+    co_await close_from_ws(node);
+  }));
+  ASSERT_EQ(pieces.size(), 2u);
+  EXPECT_GT(pieces[1], 1u);  // 16 MiB inflated does not come as one piece
+}
+
+// The server's keep-alive (ping_interval): ws answers each ping, so the pings go on and the
+// connection stays open.
+TEST_F(WsClientToCoronet, KeepAlivePingsAnsweredByWs) {
+  websocket::server_options o;
+  o.ping_interval = std::chrono::milliseconds(50);
+  run(with_server(websocket::accept(echo, o), [](std::uint16_t port) -> task<> {
+    node_peer node;
+    co_await node.command(node_peer::connect(url(port), false, false));
+    co_await node.expect("open");
+    // Without ws's pongs the server would give up at its second silent interval.
+    for (int i = 0; i < 4; ++i) co_await node.expect("ping");
+    co_await round_trip_from_ws(node, "text", 16, 1);
+    co_await close_from_ws(node);
+  }));
+}
+
+// Both sides compressing every message (threshold 0): empty and one-byte messages too.
+TEST_F(WsClientToCoronet, EmptyAndTinyMessagesCompressed) {
+  seen s;
+  websocket::server_options o;
+  o.deflate.threshold = 0;
+  run(with_server(websocket::accept(noting_echo(s), o), [](std::uint16_t port) -> task<> {
+    node_peer node;
+    co_await node.command(node_peer::connect(url(port), json::parse(R"({"threshold": 0})"), false));
+    co_await node.expect("open");
+    co_await round_trip_from_ws(node, "text", 0, 0);
+    co_await round_trip_from_ws(node, "binary", 0, 0);
+    co_await round_trip_from_ws(node, "binary", 1, 1);
+    co_await round_trip_from_ws(node, "text", 16, 2);
+    co_await round_trip_from_ws(node, "text", 0, 0);
+    co_await close_from_ws(node);
+  }));
+  EXPECT_TRUE(s.compressed);
+  EXPECT_EQ(s.messages.size(), 5u);
 }
 
 // Text that is not UTF-8 (ws sends what it is given): the server closes with 1007.
@@ -541,6 +673,24 @@ TEST_F(CoronetClientToWs, NoSubprotocolInCommon) {
     o.protocols = {"a", "b"};
     websocket::connection ws = co_await connect_to(node, std::move(listen), std::move(o));
     EXPECT_EQ(ws.subprotocol(), "");
+    co_await close_from_coronet(ws, node);
+  }());
+}
+
+// Both sides compressing every message (threshold 0): empty and one-byte messages too.
+TEST_F(CoronetClientToWs, EmptyAndTinyMessagesCompressed) {
+  run([]() -> task<> {
+    node_peer node;
+    websocket::client_options o;
+    o.deflate.threshold = 0;
+    websocket::connection ws = co_await connect_to(
+        node, node_peer::listen(json::parse(R"({"threshold": 0})")), std::move(o));
+    CO_ASSERT(ws.compressed());
+    co_await round_trip_to_ws(ws, node, "text", 0, 0);
+    co_await round_trip_to_ws(ws, node, "binary", 0, 0);
+    co_await round_trip_to_ws(ws, node, "binary", 1, 1);
+    co_await round_trip_to_ws(ws, node, "text", 16, 2);
+    co_await round_trip_to_ws(ws, node, "text", 0, 0);
     co_await close_from_coronet(ws, node);
   }());
 }

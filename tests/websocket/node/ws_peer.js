@@ -10,7 +10,8 @@
 //              | {event: 'error', message}
 //   send    {kind: 'text'|'binary'|'not-utf8', size, seed, fin?: true, compress?: true}
 //   ping    {data}            (the answer comes as {event: 'pong', data})
-//   close   {code, reason}    (the end comes as {event: 'close', code, reason})
+//   close   {code?, reason?}  (the end comes as {event: 'close', code, reason})
+//   terminate                 (the socket destroyed: no close frame)
 //   stats   -> {event: 'stats', bytesRead, bytesWritten}: what crossed the socket so far
 // Events of the connection: {event: 'message', binary, size, sha1} (echoed back when `echo`),
 // {event: 'ping', data}, {event: 'pong', data}, {event: 'close', code, reason},
@@ -137,6 +138,9 @@ const commands = {
   },
   close(cmd) {
     ws.close(cmd.code, cmd.reason);
+  },
+  terminate() {
+    ws.terminate();
   },
   stats() {
     report({ event: 'stats', bytesRead: ws._socket.bytesRead, bytesWritten: ws._socket.bytesWritten });
