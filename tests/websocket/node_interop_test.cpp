@@ -4,6 +4,7 @@
 // permessage-deflate with the parameters ws offers and accepts. Every payload is checked whole:
 // ws reports the SHA-1 of what it received, coronet compares what came back byte for byte.
 // Skipped, saying why, without node or ws.
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -463,6 +464,10 @@ struct ws_offer {
   bool sixteen_mib = false;  // also a 16 MiB message (once: it takes a second to deflate)
 };
 
+void PrintTo(const ws_offer& o, std::ostream* os) {
+  *os << o.name;
+}
+
 class WsClientDeflate : public NodeWs, public ::testing::WithParamInterface<ws_offer> {};
 
 TEST_P(WsClientDeflate, CompressedBothWays) {
@@ -728,6 +733,10 @@ struct ws_server_deflate {
   websocket::deflate_options ours;
   bool sixteen_mib = false;
 };
+
+void PrintTo(const ws_server_deflate& p, std::ostream* os) {
+  *os << p.name;
+}
 
 class CoronetClientDeflate : public NodeWs,
                              public ::testing::WithParamInterface<ws_server_deflate> {};

@@ -99,7 +99,11 @@ node_peer::node_peer() {
 }
 
 node_peer::~node_peer() {
-  if (child_.pid() > 0 && !child_.status()) child_.kill(SIGKILL);
+  // A test that failed half way: the child is killed here and reaped in the background.
+  try {
+    if (child_.pid() > 0 && !child_.status()) child_.kill(SIGKILL);
+  } catch (const std::system_error&) {
+  }
 }
 
 task<> node_peer::command(boost::json::object cmd) {
@@ -108,8 +112,19 @@ task<> node_peer::command(boost::json::object cmd) {
 }
 
 task<boost::json::object> node_peer::expect(std::string_view name) {
-  std::optional<boost::json::value> m =
-      co_await with_timeout(wait_limit, child_.channel().receive());
+  std::optional<boost::json::value> m;
+  bool timed_out = false;
+  try {
+    std::optional<boost::json::value> got =
+        co_await with_timeout(wait_limit, child_.channel().receive());
+    m = std::move(got);
+  } catch (const std::system_error& e) {
+    if (e.code() != std::errc::timed_out) throw;
+    timed_out = true;
+  }
+  if (timed_out)
+    throw std::runtime_error("ws_peer.js: no '" + std::string(name) + "' within " +
+                             std::to_string(wait_limit.count()) + " s");
   if (!m)
     throw std::runtime_error("ws_peer.js ended while the test waited for '" + std::string(name) +
                              "'");
