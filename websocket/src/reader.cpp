@@ -2,6 +2,7 @@
 // become messages (joined, inflated, checked), and control frames are answered on the way.
 #include <algorithm>
 #include <cstring>
+#include <limits>
 
 #include "coronet/error.hpp"
 #include "coronet/with_timeout.hpp"
@@ -66,6 +67,10 @@ task<bool> state::fill() {
   }
 }
 
+std::size_t state::inflate_limit(bool whole) const noexcept {
+  return whole ? opts.max_message_size : std::numeric_limits<std::size_t>::max();
+}
+
 void state::check_size(std::size_t total, std::string_view what) {
   if (total > opts.max_message_size)
     throw violation{errc::message_too_big, std::string(what) + " of more than " +
@@ -89,7 +94,7 @@ bool state::begin_frame(const frame_header& h) {
   } else if (op == opcode::continuation) {
     if (!in_message_) throw violation{errc::protocol_error, "continuation frame without a message"};
     if (h.rsv1) throw violation{errc::protocol_error, "RSV1 set on a continuation frame"};
-    if (!msg_compressed_) check_size(msg_size_ + h.length, "message");
+    if (!msg_compressed_ && whole_) check_size(msg_size_ + h.length, "message");
   } else {
     if (in_message_)
       throw violation{errc::protocol_error, "new message inside a fragmented message"};
@@ -100,7 +105,7 @@ bool state::begin_frame(const frame_header& h) {
     msg_compressed_ = h.rsv1;
     msg_size_ = 0;
     utf8_.reset();
-    if (!msg_compressed_) check_size(h.length, "message");
+    if (!msg_compressed_ && whole_) check_size(h.length, "message");
   }
   frame_ = h;
   in_frame_ = true;
@@ -127,10 +132,10 @@ void state::take_payload(std::span<const std::byte> bytes, std::string& sink, bo
       mask_at_ = mask_copy(dst, bytes.data(), bytes.size(), frame_.mask, mask_at_);
       input = {dst, bytes.size()};
     }
-    // The limit counts what the message inflates to, so a small frame that inflates past it (a
-    // deflate bomb) stops there; streamed pieces are bounded one at a time.
-    const std::size_t allowed = opts.max_message_size - (whole ? msg_size_ : 0);
-    const auto r = inflate_codec().decompress(input, false, old + allowed, sink);
+    // The limit counts what the whole message inflates to, so a small frame that inflates past
+    // it (a deflate bomb) stops there. A streamed message has no limit of its own: each piece is
+    // what one received buffer inflates to (deflate's ratio is at most about 1,000:1).
+    const auto r = inflate_codec().decompress(input, false, inflate_limit(whole), sink);
     if (r == inflater::result::too_big) check_size(opts.max_message_size + 1, "message inflating");
     if (r == inflater::result::corrupt)
       throw violation{errc::invalid_payload, "bad permessage-deflate data"};
@@ -143,8 +148,7 @@ void state::take_payload(std::span<const std::byte> bytes, std::string& sink, bo
 void state::finish_message(std::string& sink, bool whole) {
   if (msg_compressed_) {
     const std::size_t old = sink.size();
-    const std::size_t allowed = opts.max_message_size - (whole ? msg_size_ : 0);
-    const auto r = inflate_codec().decompress({}, true, old + allowed, sink);
+    const auto r = inflate_codec().decompress({}, true, inflate_limit(whole), sink);
     if (r == inflater::result::too_big) check_size(opts.max_message_size + 1, "message inflating");
     if (r == inflater::result::corrupt)
       throw violation{errc::invalid_payload, "bad permessage-deflate data"};
@@ -190,6 +194,7 @@ bool state::step(std::string& sink, bool whole) {
 }
 
 task<pumped> state::pump(std::string& sink, bool whole) {
+  whole_ = whole;
   for (;;) {
     if (in_.empty() && !(in_frame_ && payload_left_ == 0)) {
       // A streamed piece goes out before the reader waits for more.

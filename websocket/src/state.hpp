@@ -102,6 +102,7 @@ class state : public std::enable_shared_from_this<state> {
   void finish_message(std::string& sink, bool whole);
   task<> on_close_frame();
   void check_size(std::size_t total, std::string_view what);
+  std::size_t inflate_limit(bool whole) const noexcept;
 
   // writer.cpp
   bool try_lock_writer(bool whole_message) noexcept;
@@ -131,6 +132,7 @@ class state : public std::enable_shared_from_this<state> {
   bool msg_compressed_ = false;
   std::size_t msg_size_ = 0;  // bytes handed out or held so far (after inflating)
   bool msg_first_ = true;     // receive_fragment: no piece of this message given yet
+  bool whole_ = true;         // receive() (limited by max_message_size), not receive_fragment()
   utf8_validator utf8_;
   std::string msg_;       // receive(): the message being joined
   std::string control_;   // a control frame's payload

@@ -112,7 +112,9 @@ class connection {
   // broke the protocol or the connection failed.
   task<std::optional<message>> receive();
   // The next piece of a message as it arrives (any size, never joined): for messages too large
-  // to hold. A text message's pieces are checked for UTF-8 as they come. nullopt at the close.
+  // to hold, so max_message_size does not apply (a piece is what one received buffer holds, or
+  // inflates to). A text message's pieces are checked for UTF-8 as they come. nullopt at the
+  // close. Do not mix with receive() within one message.
   task<std::optional<fragment>> receive_fragment();
 
   task<> send(const message& m);
