@@ -1,9 +1,10 @@
 // The client side: websocket::connect("ws://host:port/path") (or wss:// over coronet::tls).
 //
-//   coronet::websocket::connection ws = co_await
-//   coronet::websocket::connect("ws://127.0.0.1:8080/"); co_await ws.send_text("hello");
-//   std::optional<coronet::websocket::message> echo = co_await ws.receive();
-//   co_await ws.close();
+//   namespace ws = coronet::websocket;
+//   ws::connection c = co_await ws::connect("ws://127.0.0.1:8080/");
+//   co_await c.send_text("hello");
+//   std::optional<ws::message> echo = co_await c.receive();
+//   co_await c.close();
 //
 // The handshake is checked as RFC 6455 4.1 asks (101, Upgrade, Connection, the accept key, a
 // subprotocol and extensions among those offered); any other answer fails with
