@@ -271,6 +271,26 @@ TEST_F(WsClientToCoronet, DeflateOfferDeclinedWhenDisabled) {
   EXPECT_FALSE(s.compressed);
 }
 
+// ws sends a message and closes at once: the handler gets the message, its echo still reaches
+// ws (which reads while closing), and then the close with its code.
+TEST_F(WsClientToCoronet, MessageThenCloseBothArrive) {
+  seen s;
+  run(with_server(websocket::accept(noting_echo(s)), [](std::uint16_t port) -> task<> {
+    node_peer node;
+    co_await node.command(node_peer::connect(url(port), false, false));
+    co_await node.expect("open");
+    co_await node.command(node_peer::send("binary", 1 << 20, 1));
+    co_await node.command(node_peer::close(4001, "after a message"));
+    co_await expect_received(node, make_payload("binary", 1 << 20, 1), true);
+    json::object c = co_await node.expect("close");
+    EXPECT_EQ(c.at("code").as_int64(), 4001);
+    co_await node.stop();
+  }));
+  ASSERT_EQ(s.messages.size(), 1u);
+  EXPECT_EQ(s.close_code, 4001);
+  EXPECT_EQ(s.close_reason, "after a message");
+}
+
 // ws.close() without a code: the handler sees 1005 (no status), and so does ws in the answer.
 TEST_F(WsClientToCoronet, WsClosesWithoutACode) {
   seen s;
@@ -612,6 +632,10 @@ TEST_F(CoronetClientToWs, PingsBothWays) {
     co_await ws.ping("from coronet");
     json::object ping = co_await node.expect("ping");
     EXPECT_EQ(ping.at("data").as_string(), "from coronet");
+    const std::string largest(125, 'p');  // a control frame's most
+    co_await ws.ping(largest);
+    json::object large = co_await node.expect("ping");
+    EXPECT_EQ(large.at("data").as_string(), largest);
     // ws pings, then sends a message: coronet's receive() answers the ping on its way to it.
     json::object cmd{{"op", "ping"}, {"data", "from ws"}};
     co_await node.command(std::move(cmd));
