@@ -77,7 +77,15 @@ class read_buffer {
       begin_ = end_ = 0;
       return;
     }
-    lent = std::move(chunk_);
+    if (chunk_.empty()) {
+      // TLS: the stream's block, which it takes back at its next read.
+      copy.assign(reinterpret_cast<const char*>(lent_.data()), lent_.size());
+    } else {
+      // lent_ is what the parser left of chunk_ (which feed() does not consume).
+      chunk_.consume(chunk_.size() - lent_.size());
+      lent = std::move(chunk_);
+    }
+    lent_ = {};
   }
 
   // Reads what the socket has (at least one byte) into the empty buffer; 0 at end of stream.
