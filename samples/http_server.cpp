@@ -2,12 +2,12 @@
 // coronet: every request gets 200 and its own target as the body. SIGINT or SIGTERM closes it
 // gracefully, as Node's server.close() does: requests in flight are answered first.
 #include <cstdint>
-#include <stop_token>
 #include <string>
 
 #include <coronet/http.hpp>
 
 #include "support/cli.hpp"
+#include "support/http_serve.hpp"
 
 int main(int argc, char** argv) {
   sample::cli cli("http-server", "Answer every HTTP request with its URL (Node's http server).");
@@ -26,14 +26,9 @@ int main(int argc, char** argv) {
         });
     auto listener = coronet::tcp::listener::bind({cli.str("host"), port});
     sample::say("listening on " + listener.local_address().to_string());
-    // SIGINT/SIGTERM cancel this task; the server then closes gracefully instead of stopping
-    // at once (which cancelling serve() would do): new connections are refused, requests in
-    // flight get their responses ("Connection: close"), idle connections close, and serve()
-    // returns once the last one has ended.
-    std::stop_token signalled = co_await coronet::this_task::stop_token();
-    std::stop_callback close_on_signal(signalled, [&server]() noexcept { server.close(); });
-    std::stop_source never;
-    co_await coronet::with_stop_token(never.get_token(), server.serve(listener));
+    // SIGINT/SIGTERM close it gracefully: requests in flight get their responses ("Connection:
+    // close"), idle connections close, and this returns once the last one has ended.
+    co_await sample::serve_until_signal(server, listener);
     co_return 0;
   });
 }

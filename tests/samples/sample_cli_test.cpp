@@ -82,6 +82,24 @@ INSTANTIATE_TEST_SUITE_P(
                      "[--interval-ms MS] [--count N] [--quiet]"}),
     test_name);
 
+// websocket-echo-client takes the TLS client's flags (wss://) where coronet::tls is built.
+#ifdef CORONET_TLS_SAMPLES
+#define CORONET_WSS_FLAGS " [--ca FILE] [--insecure]"
+#else
+#define CORONET_WSS_FLAGS ""
+#endif
+INSTANTIATE_TEST_SUITE_P(
+    WebSocketSamples, SampleCli,
+    ::testing::Values(
+        sample_usage{"websocket-echo-server",
+                     "usage: websocket-echo-server [--help] [--host HOST] [--port PORT] [--quiet]"},
+        sample_usage{"websocket-echo-client",
+                     "usage: websocket-echo-client [--help] [--url URL] [--message MESSAGE] "
+                     "[--interval-ms MS] [--count N] [--quiet]" CORONET_WSS_FLAGS},
+        sample_usage{"chat-server",
+                     "usage: chat-server [--help] [--host HOST] [--port PORT] [--quiet]"}),
+    test_name);
+
 #ifdef CORONET_TLS_SAMPLES
 // Built where coronet::tls is. https-client has no --quiet: its help is checked in
 // https_sample_test.cpp.
