@@ -3,7 +3,6 @@
 #include "coronet/error.hpp"
 #include "coronet/http/client.hpp"
 #include "handshake_key.hpp"
-#include "options_convert.hpp"
 #include "state.hpp"
 
 namespace coronet::websocket {
@@ -42,7 +41,7 @@ task<connection> connect(std::string_view url, client_options o) {
     }
     h.set("Sec-WebSocket-Protocol", list);
   }
-  const auto ours = detail::to_detail(o.deflate);
+  const auto ours = o.deflate;
   if (o.deflate.enabled) h.set("Sec-WebSocket-Extensions", detail::client_offer(ours));
 
   http::client c(std::move(ho));

@@ -18,19 +18,12 @@
 #include <string>
 #include <string_view>
 
+#include "coronet/websocket/connection.hpp"
+
 namespace coronet::websocket::detail {
 
-struct deflate_options {
-  bool enabled = true;
-  bool server_no_context_takeover = false;
-  bool client_no_context_takeover = false;
-  int server_max_window_bits = 15;
-  int client_max_window_bits = 15;
-  int level = 6;
-  int mem_level = 8;
-  // Messages shorter than this are sent uncompressed (ws's default).
-  std::size_t threshold = 1024;
-};
+// The settings are the public ones (coronet/websocket/connection.hpp).
+using deflate_options = coronet::websocket::deflate_options;
 
 // What was agreed for a connection.
 struct deflate_params {

@@ -79,6 +79,12 @@ std::size_t state::inflate_limit(bool whole) const noexcept {
   return whole ? opts.max_message_size : std::numeric_limits<std::size_t>::max();
 }
 
+void state::check_inflated(inflater::result r) {
+  if (r == inflater::result::too_big) check_size(opts.max_message_size + 1, "message inflating");
+  if (r == inflater::result::corrupt)
+    throw violation{errc::invalid_payload, "bad permessage-deflate data"};
+}
+
 void state::check_size(std::size_t total, std::string_view what) {
   if (total > opts.max_message_size)
     throw violation{errc::message_too_big, std::string(what) + " of more than " +
@@ -143,10 +149,7 @@ void state::take_payload(std::span<const std::byte> bytes, std::string& sink, bo
     // The limit counts what the whole message inflates to, so a small frame that inflates past
     // it (a deflate bomb) stops there. A streamed message has no limit of its own: each piece is
     // what one received buffer inflates to (deflate's ratio is at most about 1,000:1).
-    const auto r = inflate_codec().decompress(input, false, inflate_limit(whole), sink);
-    if (r == inflater::result::too_big) check_size(opts.max_message_size + 1, "message inflating");
-    if (r == inflater::result::corrupt)
-      throw violation{errc::invalid_payload, "bad permessage-deflate data"};
+    check_inflated(inflate_codec().decompress(input, false, inflate_limit(whole), sink));
   }
   msg_size_ += sink.size() - old;
   if (msg_type_ == message_type::text && !utf8_.feed(std::string_view(sink).substr(old)))
@@ -156,10 +159,7 @@ void state::take_payload(std::span<const std::byte> bytes, std::string& sink, bo
 void state::finish_message(std::string& sink, bool whole) {
   if (msg_compressed_) {
     const std::size_t old = sink.size();
-    const auto r = inflate_codec().decompress({}, true, inflate_limit(whole), sink);
-    if (r == inflater::result::too_big) check_size(opts.max_message_size + 1, "message inflating");
-    if (r == inflater::result::corrupt)
-      throw violation{errc::invalid_payload, "bad permessage-deflate data"};
+    check_inflated(inflate_codec().decompress({}, true, inflate_limit(whole), sink));
     msg_size_ += sink.size() - old;
     if (msg_type_ == message_type::text && !utf8_.feed(std::string_view(sink).substr(old)))
       throw violation{errc::invalid_payload, "text message is not UTF-8"};

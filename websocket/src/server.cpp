@@ -6,7 +6,6 @@
 #include "coronet/cancellation.hpp"
 #include "coronet/error.hpp"
 #include "handshake_key.hpp"
-#include "options_convert.hpp"
 #include "state.hpp"
 
 namespace coronet::websocket {
@@ -164,7 +163,7 @@ http::response upgrade(const http::request& req, handler h, const server_options
     const std::string offers = extension_offers(req);
     if (!offers.empty()) {
       std::string answer;
-      params = detail::accept_offer(offers, detail::to_detail(o.deflate), answer);
+      params = detail::accept_offer(offers, o.deflate, answer);
       if (params) r.headers.add("Sec-WebSocket-Extensions", answer);
     }
   }

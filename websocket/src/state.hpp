@@ -103,6 +103,7 @@ class state : public std::enable_shared_from_this<state> {
   task<> on_close_frame();
   void check_size(std::size_t total, std::string_view what);
   std::size_t inflate_limit(bool whole) const noexcept;
+  void check_inflated(inflater::result r);
 
   // writer.cpp
   bool try_lock_writer(bool whole_message) noexcept;
