@@ -25,8 +25,7 @@ namespace {
 using namespace coronet;
 
 [[noreturn]] void usage() {
-  std::fprintf(stderr,
-               "usage: ws-coronet --port P [--host 127.0.0.1] [--deflate] [--broadcast]\n");
+  std::fprintf(stderr, "usage: ws-coronet --port P [--host 127.0.0.1] [--deflate] [--broadcast]\n");
   std::exit(2);
 }
 
@@ -101,7 +100,8 @@ int main(int argc, char** argv) {
   o.deflate.threshold = 0;
   room everyone;
   http::server::handler h =
-      broadcast ? websocket::accept([&everyone](websocket::connection& ws) { return chat(everyone, ws); }, o)
+      broadcast ? websocket::accept(
+                      [&everyone](websocket::connection& ws) { return chat(everyone, ws); }, o)
                 : websocket::accept(echo, o);
   run([&]() -> task<> {
     http::server server(h);
