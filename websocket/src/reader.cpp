@@ -287,7 +287,7 @@ task<> state::on_close_frame() {
 task<std::optional<message>> state::receive() {
   auto self = shared_from_this();
   if (close_received_) co_return std::nullopt;
-  if (broken_) throw_error(make_error_code(errc::closed), "receive " + peer);
+  if (broken_) throw_closed("receive");
   reading_guard guard(reading_);
   const pumped p = co_await pump(msg_, true);
   if (p == pumped::closed) co_return std::nullopt;
@@ -299,7 +299,7 @@ task<std::optional<message>> state::receive() {
 task<std::optional<fragment>> state::receive_fragment() {
   auto self = shared_from_this();
   if (close_received_) co_return std::nullopt;
-  if (broken_) throw_error(make_error_code(errc::closed), "receive " + peer);
+  if (broken_) throw_closed("receive");
   reading_guard guard(reading_);
   fragment_.clear();
   const pumped p = co_await pump(fragment_, false);

@@ -1,5 +1,7 @@
 #include "state.hpp"
 
+#include "coronet/error.hpp"
+
 namespace coronet::websocket::detail {
 
 state::state(http::upgraded socket, bool is_server, const options& o)
@@ -19,6 +21,10 @@ void state::set_handshake(http::request req, http::response res, std::string cho
   response = std::move(res);
   protocol = std::move(chosen);
   deflate = params;
+}
+
+void state::throw_closed(std::string_view what) const {
+  throw_error(make_error_code(errc::closed), std::string(what) + " " + peer);
 }
 
 }  // namespace coronet::websocket::detail

@@ -73,6 +73,9 @@ class state : public std::enable_shared_from_this<state> {
   [[noreturn]] void fail_local(errc code, std::string_view detail, std::string_view what);
   task<> fail(errc code, std::string detail, std::string_view what);
 
+  // errc::closed for `what` ("send", "receive") on this connection.
+  [[noreturn]] void throw_closed(std::string_view what) const;
+
   bool is_open() const noexcept { return !close_sent_ && !close_received_ && !broken_; }
 
   // Settled by the handshake.

@@ -53,7 +53,7 @@ task<> state::lock_writer(std::size_t bytes, bool whole_message) {
     }
     queued_ -= bytes;
   }
-  if (broken_) throw_error(make_error_code(errc::closed), "send " + peer);
+  if (broken_) throw_closed("send");
   writing_ = true;
   writer_free_.reset();
 }
@@ -131,10 +131,10 @@ task<> state::write_frame(bool fin, opcode op, bool rsv1, std::span<const std::b
 
 task<> state::send_message(opcode op, std::span<const std::byte> payload) {
   auto self = shared_from_this();
-  if (close_sent_ || broken_) throw_error(make_error_code(errc::closed), "send " + peer);
+  if (close_sent_ || broken_) throw_closed("send");
   if (!try_lock_writer(true)) co_await lock_writer(payload.size(), true);
   try {
-    if (close_sent_) throw_error(make_error_code(errc::closed), "send " + peer);
+    if (close_sent_) throw_closed("send");
     if (deflate && opts.deflate.enabled && payload.size() >= opts.deflate.threshold) {
       deflated_.clear();
       deflate_codec().compress(payload, true, deflated_);
@@ -152,11 +152,11 @@ task<> state::send_message(opcode op, std::span<const std::byte> payload) {
 
 task<> state::send_fragment(message_type type, std::span<const std::byte> payload, bool last) {
   auto self = shared_from_this();
-  if (close_sent_ || broken_) throw_error(make_error_code(errc::closed), "send " + peer);
+  if (close_sent_ || broken_) throw_closed("send");
   const bool first = !fragmenting_;
   if (!try_lock_writer(first)) co_await lock_writer(payload.size(), first);
   try {
-    if (close_sent_) throw_error(make_error_code(errc::closed), "send " + peer);
+    if (close_sent_) throw_closed("send");
     const bool starts = !fragmenting_;
     if (starts) {
       fragmenting_ = true;
@@ -183,7 +183,7 @@ task<> state::send_control(opcode op, std::span<const std::byte> payload) {
   auto self = shared_from_this();
   if (payload.size() > 125)
     throw std::invalid_argument("websocket: a control frame carries at most 125 bytes");
-  if (close_sent_ || broken_) throw_error(make_error_code(errc::closed), "send " + peer);
+  if (close_sent_ || broken_) throw_closed("send");
   if (!try_lock_writer(false)) co_await lock_writer(payload.size(), false);
   try {
     co_await write_frame(true, op, false, payload);
